@@ -1,0 +1,26 @@
+with source as (
+    select * from {{ source('survey', 'responses') }}
+),
+
+latest as (
+    {{ latest_version('source', ['response_id']) }}
+),
+
+final as (
+    select
+        response_id,
+        account_id,
+        submitted_at,
+        survey_type,
+        score,
+        order_id,
+        rep_id,
+        channel,
+        comment,
+        _source_file,
+        _source_line,
+        _load_id
+    from latest
+)
+
+select * from final

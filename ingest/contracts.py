@@ -1,0 +1,224 @@
+"""The canonical source contracts (SOURCE_CONTRACTS.md v1) as data.
+
+Each entity lists its columns in contract order with a logical type, whether it is required,
+its allowed values, and the key that identifies one record. The loader, the raw table DDL, the
+generator and the checks all read this one description, so a contract change happens here once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Kind(str, Enum):
+    """Logical column types; `ingest.values` turns each into a parse expression and a SQL type."""
+
+    TEXT = "text"
+    DATE = "date"
+    TIMESTAMP = "timestamp"
+    MONEY = "money"  # exact, 2 decimal places: amounts, prices, quotas
+    PRICE = "price"  # exact, 4 decimal places: unit prices may carry fractions of a cent
+    RATE = "rate"  # exact, 8 decimal places: FX rates, probabilities
+    INTEGER = "integer"
+    BOOLEAN = "boolean"
+    PERIOD = "period"  # a month, written YYYY-MM
+
+
+SQL_TYPES: dict[Kind, str] = {
+    Kind.TEXT: "VARCHAR",
+    Kind.DATE: "DATE",
+    Kind.TIMESTAMP: "TIMESTAMP",
+    Kind.MONEY: "DECIMAL(18,2)",
+    Kind.PRICE: "DECIMAL(18,4)",
+    Kind.RATE: "DECIMAL(18,8)",
+    Kind.INTEGER: "BIGINT",
+    Kind.BOOLEAN: "BOOLEAN",
+    Kind.PERIOD: "VARCHAR",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: Kind = Kind.TEXT
+    required: bool = False
+    allowed: tuple[str, ...] = ()  # for TEXT: the value set (compared lower-case)
+    min_value: float | None = None  # inclusive bounds for numeric kinds
+    max_value: float | None = None
+    default: str | None = None  # raw text used when the column is absent or blank
+
+
+@dataclass(frozen=True)
+class Entity:
+    source: str
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    version_column: str | None = None  # newest value wins when the same key arrives again
+    # Row rules over the parsed columns: (column blamed, SQL condition that must hold, reason).
+    rules: tuple[tuple[str, str, str], ...] = ()
+
+    @property
+    def table(self) -> str:
+        """Name of the raw table: `raw.<source>__<entity>`."""
+        return f"{self.source}__{self.name}"
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.required and c.default is None)
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(f"{self.source}/{self.name} has no column {name!r}")
+
+
+def _c(name: str, kind: Kind = Kind.TEXT, *, req: bool = False, **kw: object) -> Column:
+    return Column(name, kind, req, **kw)  # type: ignore[arg-type]
+
+
+T, D, TS, M, P, R, I, B = (
+    Kind.TEXT,
+    Kind.DATE,
+    Kind.TIMESTAMP,
+    Kind.MONEY,
+    Kind.PRICE,
+    Kind.RATE,
+    Kind.INTEGER,
+    Kind.BOOLEAN,
+)
+
+REP_ROLES = ("ae", "sdr", "manager", "channel")
+SIZE_SEGMENTS = ("enterprise", "mid_market", "smb")
+LEAD_STATUSES = ("new", "working", "qualified", "disqualified", "converted")
+FORECAST_CATEGORIES = ("commit", "best_case", "pipeline", "omitted")
+ACTIVITY_TYPES = ("call", "visit", "meeting", "email", "demo")
+ORDER_CHANNELS = ("direct", "distributor", "online", "retail", "partner")
+ORDER_STATUSES = ("placed", "shipped", "delivered", "cancelled", "returned")
+SURVEY_TYPES = ("nps", "csat")
+TARGET_METRICS = ("revenue", "new_customers", "market_share", "csat", "nps", "category_mix")
+
+ENTITIES: tuple[Entity, ...] = (
+    Entity("crm", "reps", (
+        _c("rep_id", req=True), _c("rep_name", req=True), _c("region", req=True),
+        _c("role", req=True, allowed=REP_ROLES), _c("manager_id"), _c("team"), _c("email"),
+        _c("hire_date", D), _c("end_date", D),
+    ), key=("rep_id",)),
+    Entity("crm", "accounts", (
+        _c("account_id", req=True), _c("account_name", req=True), _c("region", req=True),
+        _c("created_at", TS, req=True), _c("industry"),
+        _c("size_segment", allowed=SIZE_SEGMENTS), _c("country"), _c("owner_rep_id"),
+        _c("contact_email"), _c("contact_phone"),
+    ), key=("account_id",)),
+    Entity("crm", "leads", (
+        _c("lead_id", req=True), _c("created_at", TS, req=True), _c("source", req=True),
+        _c("status", req=True, allowed=LEAD_STATUSES), _c("owner_rep_id"), _c("account_id"),
+        _c("score", I, min_value=0), _c("qualified_at", TS), _c("converted_at", TS),
+        _c("opportunity_id"),
+    ), key=("lead_id",)),
+    Entity("crm", "opportunities", (
+        _c("opportunity_id", req=True), _c("owner_rep_id", req=True),
+        _c("created_at", TS, req=True), _c("stage", req=True), _c("account_id"),
+        _c("amount", M), _c("currency"), _c("close_date", D), _c("updated_at", TS),
+        _c("channel"), _c("product_id"), _c("product_category"),
+        _c("forecast_category", allowed=FORECAST_CATEGORIES),
+        _c("probability", R, min_value=0, max_value=1), _c("lead_id"), _c("lost_reason"),
+        _c("is_deleted", B, default="false"),
+    ), key=("opportunity_id",), version_column="updated_at"),
+    Entity("crm", "opportunity_stage_history", (
+        _c("opportunity_id", req=True), _c("stage", req=True), _c("entered_at", TS, req=True),
+    ), key=("opportunity_id", "stage", "entered_at")),
+    Entity("crm", "activities", (
+        _c("activity_id", req=True), _c("rep_id", req=True),
+        _c("type", req=True, allowed=ACTIVITY_TYPES), _c("occurred_at", TS, req=True),
+        _c("account_id"), _c("opportunity_id"),
+    ), key=("activity_id",)),
+    Entity("orders", "products", (
+        _c("product_id", req=True), _c("product_name", req=True), _c("category", req=True),
+        _c("list_price", P, min_value=0), _c("unit_cost", P, min_value=0), _c("currency"),
+    ), key=("product_id",)),
+    Entity("orders", "orders", (
+        _c("order_id", req=True), _c("account_id", req=True), _c("order_date", D, req=True),
+        _c("channel", req=True, allowed=ORDER_CHANNELS),
+        _c("status", req=True, allowed=ORDER_STATUSES), _c("currency", req=True),
+        _c("updated_at", TS, req=True), _c("rep_id"), _c("opportunity_id"),
+    ), key=("order_id",), version_column="updated_at"),
+    Entity("orders", "order_lines", (
+        _c("order_id", req=True), _c("line_no", I, req=True, min_value=1),
+        _c("product_id", req=True), _c("quantity", I, req=True),
+        _c("unit_price", P, req=True), _c("discount_amount", M, default="0"),
+    ), key=("order_id", "line_no")),
+    Entity("orders", "returns", (
+        _c("return_id", req=True), _c("order_id", req=True), _c("line_no", I, req=True),
+        _c("returned_at", TS, req=True), _c("quantity", I, req=True, min_value=1),
+        _c("reason"),
+    ), key=("return_id",)),
+    Entity("survey", "responses", (
+        _c("response_id", req=True), _c("account_id", req=True),
+        _c("submitted_at", TS, req=True), _c("survey_type", req=True, allowed=SURVEY_TYPES),
+        _c("score", I, req=True, min_value=0, max_value=10), _c("order_id"), _c("rep_id"),
+        _c("channel"), _c("comment"),
+    ), key=("response_id",), rules=(
+        ("score", "survey_type <> 'csat' OR score BETWEEN 1 AND 5",
+         "a csat score must be 1 to 5"),
+    )),
+    Entity("survey", "complaints", (
+        _c("complaint_id", req=True), _c("account_id", req=True),
+        _c("opened_at", TS, req=True), _c("category", req=True), _c("severity"),
+        _c("status"), _c("resolved_at", TS), _c("order_id"), _c("rep_id"),
+    ), key=("complaint_id",)),
+    Entity("plan", "quotas", (
+        _c("rep_id", req=True), _c("period", Kind.PERIOD, req=True),
+        _c("quota_amount", M, req=True, min_value=0), _c("currency", req=True),
+    ), key=("rep_id", "period")),
+    Entity("plan", "targets", (
+        _c("period", Kind.PERIOD, req=True), _c("metric", req=True, allowed=TARGET_METRICS),
+        _c("target_value", R, req=True), _c("scope", default="company"),
+    ), key=("period", "metric", "scope")),
+    Entity("plan", "fx_rates", (
+        _c("rate_date", D, req=True), _c("currency", req=True),
+        _c("rate_to_reporting", R, req=True, min_value=0),
+    ), key=("rate_date", "currency")),
+    Entity("plan", "market_size", (
+        _c("period", Kind.PERIOD, req=True), _c("region", req=True),
+        _c("market_revenue", M, req=True, min_value=0),
+    ), key=("period", "region")),
+    Entity("plan", "channel_costs", (
+        _c("period", Kind.PERIOD, req=True), _c("channel", req=True),
+        _c("cost", M, req=True, min_value=0),
+    ), key=("period", "channel")),
+)
+
+_BY_NAME = {(e.source, e.name): e for e in ENTITIES}
+
+
+def entity(source: str, name: str) -> Entity:
+    try:
+        return _BY_NAME[(source, name)]
+    except KeyError:
+        known = ", ".join(f"{s}/{n}" for s, n in _BY_NAME)
+        raise KeyError(f"unknown entity {source}/{name}; the contracts define: {known}") from None
+
+
+@dataclass
+class FileResult:
+    """What loading one file did; one row of `audit.load_log`."""
+
+    file_path: str
+    content_hash: str
+    source: str
+    entity: str
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    status: str = "loaded"  # loaded | skipped_duplicate | rejected
+    message: str = ""
+    load_id: int | None = None
+    seconds: float = 0.0
+    reasons: dict[str, int] = field(default_factory=dict)

@@ -1,0 +1,94 @@
+"""The warehouse file: connections, schemas and the tables ingest owns (raw.*, audit.*)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from ingest.contracts import ENTITIES, SQL_TYPES, Entity
+from ingest.sql import ident, qualified
+
+SCHEMAS = ("raw", "audit", "staging", "intermediate", "marts", "forecast", "finance")
+
+# Columns every raw table carries after the contract columns: where the row came from.
+RAW_METADATA_COLUMNS = (
+    ("_extra", "JSON"),  # columns the file had beyond the contract, kept rather than dropped
+    ("_source_file", "VARCHAR"),  # path relative to the landing folder
+    ("_source_line", "BIGINT"),  # line of the record in that file (the header is line 1)
+    ("_load_id", "BIGINT"),  # audit.load_log.load_id: later loads are newer versions
+    ("_loaded_at", "TIMESTAMP"),
+    ("_row_hash", "VARCHAR"),  # md5 of the record's raw text
+)
+
+AUDIT_DDL = (
+    """
+    CREATE TABLE IF NOT EXISTS audit.load_log (
+        load_id BIGINT PRIMARY KEY,
+        file_path VARCHAR NOT NULL,
+        content_hash VARCHAR NOT NULL,
+        source VARCHAR NOT NULL,
+        entity VARCHAR NOT NULL,
+        file_bytes BIGINT,
+        rows_read BIGINT NOT NULL,
+        rows_loaded BIGINT NOT NULL,
+        rows_quarantined BIGINT NOT NULL,
+        status VARCHAR NOT NULL,
+        message VARCHAR,
+        seconds DOUBLE,
+        loaded_at TIMESTAMP NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS audit.quarantine (
+        load_id BIGINT NOT NULL,
+        file_path VARCHAR NOT NULL,
+        source VARCHAR NOT NULL,
+        entity VARCHAR NOT NULL,
+        line_number BIGINT NOT NULL,
+        column_name VARCHAR,
+        reason VARCHAR NOT NULL,
+        raw_record VARCHAR,
+        quarantined_at TIMESTAMP NOT NULL
+    )
+    """,
+)
+
+
+@contextmanager
+def connect(path: Path | str, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the warehouse; always closed on exit, so the single writer slot is released."""
+    path = Path(path)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    conn = duckdb.connect(str(path), read_only=read_only)
+    try:
+        conn.execute("SET TimeZone = 'UTC'")
+        yield conn
+    finally:
+        conn.close()
+
+
+def ensure_ingest_tables(conn: duckdb.DuckDBPyConnection) -> None:
+    for schema in SCHEMAS:
+        conn.execute(f"CREATE SCHEMA IF NOT EXISTS {ident(schema)}")
+    for ddl in AUDIT_DDL:
+        conn.execute(ddl)
+    for entity in ENTITIES:
+        ensure_raw_table(conn, entity)
+
+
+def raw_table_ddl(entity: Entity) -> str:
+    columns = [f"{ident(c.name)} {SQL_TYPES[c.kind]}" for c in entity.columns]
+    columns += [f"{ident(name)} {sql_type}" for name, sql_type in RAW_METADATA_COLUMNS]
+    return (
+        f"CREATE TABLE IF NOT EXISTS {qualified('raw', entity.table)} (\n    "
+        + ",\n    ".join(columns)
+        + "\n)"
+    )
+
+
+def ensure_raw_table(conn: duckdb.DuckDBPyConnection, entity: Entity) -> None:
+    conn.execute(raw_table_ddl(entity))

@@ -1,0 +1,114 @@
+"""The sales-ops plan of the synthetic company: quotas, targets, FX rates, market size, costs.
+
+Set the way sales ops would: from the run rate with a stretch, so attainment lands around
+target with spread between reps. One rep's first month has no quota on purpose (finance must
+see it as an exception, not a guessed number).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from synthetic.company import (
+    CHANNEL_COST_RATIO,
+    CHANNELS,
+    END,
+    REGIONS,
+    START,
+    Company,
+    months,
+)
+from synthetic.orders import Totals
+from synthetic.writer import date_text, money_text
+
+
+def _round_to(value: float, step: float) -> float:
+    return float(np.round(value / step) * step)
+
+
+def quotas(company: Company, totals: Totals) -> pd.DataFrame:
+    rng = company.stream_rng(7)
+    rows = []
+    all_months = months()
+    mean_factor = float(np.mean([m.factor for m in all_months]))
+    for rep in company.ae.itertuples():
+        active = [m for m in all_months
+                  if np.datetime64(rep.hire_date) <= m.start + m.days - 1
+                  and (rep.end_date is None or np.datetime64(rep.end_date) >= m.start)]
+        earned = [totals.rep.get((rep.rep_id, m.period), 0.0) for m in active]
+        region_mean = np.mean([v for (r, _), v in totals.rep.items()
+                               if r in set(company.ae[company.ae.region == rep.region].rep_id)])
+        base = float(np.mean(earned)) if earned and np.mean(earned) > 0 else float(region_mean)
+        for k, month in enumerate(active):
+            if k == 0 and np.datetime64(rep.hire_date) > np.datetime64(START):
+                continue  # a new hire's first month: no quota was set in time
+            quota = _round_to(base * month.factor / mean_factor * rng.uniform(0.95, 1.15), 1000)
+            rows.append({"rep_id": rep.rep_id, "period": month.period,
+                         "quota_amount": f"{quota:.2f}", "currency": "USD"})
+    return pd.DataFrame(rows)
+
+
+def fx_rates(company: Company) -> pd.DataFrame:
+    rng = company.stream_rng(8)
+    days = np.arange(np.datetime64(START, "D") - 31, np.datetime64(END, "D") + 1)
+    business = days[np.is_busday(days)]  # no rates on weekends: the as-of join must cope
+    walk = 1.085 * np.exp(np.cumsum(rng.normal(0, 0.003, business.size)))
+    return pd.DataFrame({"rate_date": date_text(business), "currency": "EUR",
+                         "rate_to_reporting": [f"{r:.6f}" for r in walk]})
+
+
+def targets(totals: Totals) -> pd.DataFrame:
+    rows = []
+    for month in months():
+        revenue = sum(totals.region.get((r, month.period), 0.0) for r in REGIONS)
+        rows += [
+            (month.period, "revenue", _round_to(revenue * 1.05, 1000), "company"),
+            (month.period, "new_customers",
+             float(round(totals.new_customers.get(month.period, 0) * 1.1)), "company"),
+            (month.period, "csat", 0.8, "company"),
+            (month.period, "nps", 30.0, "company"),
+            (month.period, "category_mix", 0.25, "category:Software"),
+        ]
+        for region in REGIONS:
+            region_revenue = totals.region.get((region, month.period), 0.0)
+            rows.append((month.period, "revenue", _round_to(region_revenue * 1.05, 1000),
+                         f"region:{region}"))
+            rows.append((month.period, "market_share", 0.12, f"region:{region}"))
+    frame = pd.DataFrame(rows, columns=["period", "metric", "target_value", "scope"])
+    frame["target_value"] = [f"{v:.4f}" for v in frame.target_value]
+    return frame
+
+
+def market_size(company: Company, totals: Totals) -> pd.DataFrame:
+    rng = company.stream_rng(9)
+    rows = []
+    for month in months():
+        for region in REGIONS:
+            share = rng.uniform(0.08, 0.14)
+            value = _round_to(totals.region.get((region, month.period), 0.0) / share, 1000)
+            rows.append({"period": month.period, "region": region,
+                         "market_revenue": f"{value:.2f}"})
+    return pd.DataFrame(rows)
+
+
+def channel_costs(company: Company, totals: Totals) -> pd.DataFrame:
+    rng = company.stream_rng(10)
+    rows = []
+    for month in months():
+        for k, channel in enumerate(CHANNELS):
+            cost = totals.channel.get((channel, month.period), 0.0) * CHANNEL_COST_RATIO[k]
+            cents = int(round(cost * rng.uniform(0.9, 1.1) * 100))
+            rows.append({"period": month.period, "channel": channel,
+                         "cost": money_text(np.array([cents]))[0]})
+    return pd.DataFrame(rows)
+
+
+def plan_tables(company: Company, totals: Totals) -> dict[str, pd.DataFrame]:
+    return {
+        "quotas": quotas(company, totals),
+        "targets": targets(totals),
+        "fx_rates": fx_rates(company),
+        "market_size": market_size(company, totals),
+        "channel_costs": channel_costs(company, totals),
+    }

@@ -1,0 +1,73 @@
+"""Streaming CSV output in the landing layout, and fast text formatting for numpy columns.
+
+Each entity is one file written as `<name>.csv.part` and renamed when complete, the way a
+well-behaved exporter delivers (ingest skips `.part` files).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TextIO
+
+import numpy as np
+import pandas as pd
+
+FILE_NAME = "2026-10-31.csv"
+
+
+def money_text(cents: np.ndarray) -> np.ndarray:
+    """Integer cents → '1234.50' (exact; no binary floats on the way)."""
+    cents = np.asarray(cents, dtype=np.int64)
+    sign = np.where(cents < 0, "-", "")
+    whole = (np.abs(cents) // 100).astype(str)
+    frac = np.char.zfill((np.abs(cents) % 100).astype(str), 2)
+    return np.char.add(np.char.add(np.char.add(sign, whole), "."), frac)
+
+
+def date_text(days: np.ndarray) -> np.ndarray:
+    return np.datetime_as_string(np.asarray(days).astype("datetime64[D]"), unit="D")
+
+
+def timestamp_text(times: np.ndarray) -> np.ndarray:
+    text = np.datetime_as_string(np.asarray(times).astype("datetime64[s]"), unit="s")
+    return np.char.replace(text, "T", " ")
+
+
+class CsvSink:
+    """Appends frames to one CSV per `source/entity`; `close` renames them into place."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self._handles: dict[tuple[str, str], TextIO] = {}
+        self._columns: dict[tuple[str, str], list[str]] = {}
+        self.rows: dict[str, int] = {}
+
+    def _path(self, source: str, entity: str) -> Path:
+        return self.root / source / entity / FILE_NAME
+
+    def write(self, source: str, entity: str, frame: pd.DataFrame) -> None:
+        key = (source, entity)
+        handle = self._handles.get(key)
+        if handle is None:
+            path = self._path(source, entity)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            for old in path.parent.iterdir():  # a fresh company replaces the old files
+                if old.is_file():
+                    old.unlink()
+            handle = open(path.with_name(path.name + ".part"), "w", encoding="utf-8", newline="")
+            self._handles[key] = handle
+            self._columns[key] = list(frame.columns)
+            handle.write(",".join(frame.columns) + "\n")
+        elif list(frame.columns) != self._columns[key]:
+            raise ValueError(f"{source}/{entity}: columns changed between chunks")
+        if len(frame):
+            frame.to_csv(handle, header=False, index=False, lineterminator="\n")
+        self.rows[f"{source}/{entity}"] = self.rows.get(f"{source}/{entity}", 0) + len(frame)
+
+    def close(self) -> dict[str, int]:
+        for (source, entity), handle in self._handles.items():
+            handle.close()
+            final = self._path(source, entity)
+            final.with_name(final.name + ".part").replace(final)
+        self._handles.clear()
+        return dict(sorted(self.rows.items()))
