@@ -8,10 +8,10 @@ generator and the checks all read this one description, so a contract change hap
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     """Logical column types; `ingest.values` turns each into a parse expression and a SQL type."""
 
     TEXT = "text"
@@ -83,8 +83,7 @@ def _c(name: str, kind: Kind = Kind.TEXT, *, req: bool = False, **kw: object) ->
     return Column(name, kind, req, **kw)  # type: ignore[arg-type]
 
 
-T, D, TS, M, P, R, I, B = (
-    Kind.TEXT,
+D, TS, M, P, R, INT, B = (
     Kind.DATE,
     Kind.TIMESTAMP,
     Kind.MONEY,
@@ -119,7 +118,7 @@ ENTITIES: tuple[Entity, ...] = (
     Entity("crm", "leads", (
         _c("lead_id", req=True), _c("created_at", TS, req=True), _c("source", req=True),
         _c("status", req=True, allowed=LEAD_STATUSES), _c("owner_rep_id"), _c("account_id"),
-        _c("score", I, min_value=0), _c("qualified_at", TS), _c("converted_at", TS),
+        _c("score", INT, min_value=0), _c("qualified_at", TS), _c("converted_at", TS),
         _c("opportunity_id"),
     ), key=("lead_id",)),
     Entity("crm", "opportunities", (
@@ -150,19 +149,19 @@ ENTITIES: tuple[Entity, ...] = (
         _c("updated_at", TS, req=True), _c("rep_id"), _c("opportunity_id"),
     ), key=("order_id",), version_column="updated_at"),
     Entity("orders", "order_lines", (
-        _c("order_id", req=True), _c("line_no", I, req=True, min_value=1),
-        _c("product_id", req=True), _c("quantity", I, req=True),
+        _c("order_id", req=True), _c("line_no", INT, req=True, min_value=1),
+        _c("product_id", req=True), _c("quantity", INT, req=True),
         _c("unit_price", P, req=True), _c("discount_amount", M, default="0"),
     ), key=("order_id", "line_no")),
     Entity("orders", "returns", (
-        _c("return_id", req=True), _c("order_id", req=True), _c("line_no", I, req=True),
-        _c("returned_at", TS, req=True), _c("quantity", I, req=True, min_value=1),
+        _c("return_id", req=True), _c("order_id", req=True), _c("line_no", INT, req=True),
+        _c("returned_at", TS, req=True), _c("quantity", INT, req=True, min_value=1),
         _c("reason"),
     ), key=("return_id",)),
     Entity("survey", "responses", (
         _c("response_id", req=True), _c("account_id", req=True),
         _c("submitted_at", TS, req=True), _c("survey_type", req=True, allowed=SURVEY_TYPES),
-        _c("score", I, req=True, min_value=0, max_value=10), _c("order_id"), _c("rep_id"),
+        _c("score", INT, req=True, min_value=0, max_value=10), _c("order_id"), _c("rep_id"),
         _c("channel"), _c("comment"),
     ), key=("response_id",), rules=(
         ("score", "survey_type <> 'csat' OR score BETWEEN 1 AND 5",

@@ -164,8 +164,9 @@ def _commit_file(
         conn.execute(
             "INSERT INTO audit.quarantine SELECT ?, ?, ?, ?, _source_line, "
             "_errors[1].column, "
-            "array_to_string(list_transform(_errors, lambda e: e.column || ': ' || e.reason), '; '),"
-            " _raw, now()::TIMESTAMP "
+            "array_to_string("
+            "list_transform(_errors, lambda e: e.column || ': ' || e.reason), '; '), "
+            "_raw, now()::TIMESTAMP "
             f"FROM {PARSED_TABLE} WHERE len(_errors) > 0 ORDER BY _source_line",
             [load_id, result.file_path, entity.source, entity.name],
         )

@@ -15,7 +15,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -93,7 +92,8 @@ def months() -> list[Month]:
     out = []
     for i in range(MONTHS):
         start = np.datetime64(START, "M") + i
-        days = int(((start + 1).astype("datetime64[D]") - start.astype("datetime64[D]")).astype(int))
+        first_day, next_first = start.astype("datetime64[D]"), (start + 1).astype("datetime64[D]")
+        days = int((next_first - first_day).astype(int))
         out.append(Month(i, start.astype("datetime64[D]"), days))
     return out
 

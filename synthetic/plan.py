@@ -98,7 +98,7 @@ def channel_costs(company: Company, totals: Totals) -> pd.DataFrame:
     for month in months():
         for k, channel in enumerate(CHANNELS):
             cost = totals.channel.get((channel, month.period), 0.0) * CHANNEL_COST_RATIO[k]
-            cents = int(round(cost * rng.uniform(0.9, 1.1) * 100))
+            cents = round(cost * float(rng.uniform(0.9, 1.1)) * 100)
             rows.append({"period": month.period, "channel": channel,
                          "cost": money_text(np.array([cents]))[0]})
     return pd.DataFrame(rows)

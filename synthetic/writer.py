@@ -54,7 +54,10 @@ class CsvSink:
             for old in path.parent.iterdir():  # a fresh company replaces the old files
                 if old.is_file():
                     old.unlink()
-            handle = open(path.with_name(path.name + ".part"), "w", encoding="utf-8", newline="")
+            # Kept open across months and closed in close(): a context manager cannot span it.
+            handle = open(  # noqa: SIM115
+                path.with_name(path.name + ".part"), "w", encoding="utf-8", newline=""
+            )
             self._handles[key] = handle
             self._columns[key] = list(frame.columns)
             handle.write(",".join(frame.columns) + "\n")

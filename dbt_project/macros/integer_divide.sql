@@ -1,4 +1,5 @@
-{#- Exact integer division (floor), for money split in integer units without binary floats. -#}
+{#- Exact integer division (floor) of integer operands, for money split in integer units
+    without binary floats. Pass integer (BIGINT) expressions: DuckDB divides DECIMALs as DOUBLE. -#}
 {% macro integer_divide(numerator, denominator) -%}
     {{ return(adapter.dispatch('integer_divide')(numerator, denominator)) }}
 {%- endmacro %}

@@ -65,13 +65,15 @@ with_returns as (
     select
         *,
         -- The returned share of the line's net amount, rounded half-up to the cent once, here.
-        -- Integer arithmetic in ten-thousandths keeps it exact (no binary floats).
+        -- Integer arithmetic in ten-thousandths keeps it exact (no binary floats); the operands
+        -- are BIGINT because DuckDB divides DECIMALs as DOUBLE, even with //.
         case
             when returned_quantity = 0 then cast(0 as decimal(38, 2))
             else cast(
                 {{ integer_divide(
-                    '2 * cast(net_amount * 10000 as decimal(38, 0)) * returned_quantity + 100 * quantity',
-                    '200 * quantity'
+                    '2 * cast(net_amount * 10000 as bigint) * cast(returned_quantity as bigint)'
+                    ~ ' + 100 * cast(quantity as bigint)',
+                    '200 * cast(quantity as bigint)'
                 ) }} as decimal(38, 0)
             ) * cast(0.01 as decimal(3, 2))
         end as return_amount

@@ -1,0 +1,39 @@
+# Quick start: `make demo` then `make test`. Needs only Python 3.11; uv is bootstrapped with pip.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+RUN := $(UV) run --frozen
+SCALE ?= 1
+SEED ?= 42
+
+.PHONY: install demo build test test-fast lint bench clean
+
+.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv
+
+install: $(if $(findstring .tools,$(UV)),.tools/bin/uv)
+	$(UV) sync --frozen --python $(PYTHON)
+
+demo: install
+	$(RUN) sales-wh generate --out data/landing --scale $(SCALE) --seed $(SEED)
+	$(RUN) sales-wh build --landing data/landing --home data
+
+build: install
+	$(RUN) sales-wh build --landing data/landing --home data
+
+test: install
+	$(RUN) ruff check .
+	$(RUN) pytest
+
+test-fast: install
+	$(RUN) pytest -m "not e2e"
+
+lint: install
+	$(RUN) ruff check .
+
+bench: install
+	$(RUN) python bench/run.py
+
+clean:
+	rm -rf data dbt_project/target dbt_project/logs .pytest_cache

@@ -1,0 +1,1 @@
+"""Dagster assets: thin wrappers over ingest/, dbt_project/ and models_py/."""

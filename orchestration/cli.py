@@ -1,0 +1,135 @@
+"""`sales-wh`: generate a sample company, build the warehouse through Dagster, open the UI."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from orchestration import settings
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from synthetic.generate import generate
+
+    started = time.perf_counter()
+    rows = generate(Path(args.out), scale=args.scale, seed=args.seed)
+    width = max(len(k) for k in rows)
+    for entity, count in rows.items():
+        print(f"  {entity:<{width}} {count:>12,}")
+    print(f"wrote {sum(rows.values()):,} rows to {args.out} in "
+          f"{time.perf_counter() - started:.1f}s (scale {args.scale:g}, seed {args.seed})")
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    settings.configure(home_dir=args.home, landing_dir=args.landing)
+    landing = settings.landing()
+    if not landing.is_dir():
+        print(f"error: landing folder {landing} does not exist; create it, or run "
+              f"`sales-wh generate --out {landing}` for a sample company", file=sys.stderr)
+        return 2
+    print(f"building {settings.warehouse_path()} from {landing}")
+
+    from dagster import DagsterInstance
+
+    from orchestration.definitions import BUILD_ALL_JOB, build_definitions
+    from orchestration.progress import progress_logger
+
+    defs = build_definitions(loggers={"progress": progress_logger})
+    job = defs.resolve_job_def(BUILD_ALL_JOB)
+    log_dir = settings.home() / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / "build.log"
+    print(f"full log: {log_path}")
+    # The terminal gets one line per asset; dbt's own output and Dagster's event log go to the
+    # log file (and to the Dagster instance, where `sales-wh ui` shows the run).
+    with DagsterInstance.get() as instance, log_path.open("w") as log_file, \
+            contextlib.redirect_stdout(log_file), contextlib.redirect_stderr(log_file):
+        result = job.execute_in_process(
+            instance=instance, raise_on_error=False,
+            run_config={"loggers": {"progress": {}}},
+        )
+    return report(result, started)
+
+
+def report(result, started: float) -> int:
+    from orchestration.summary import format_counts, table_counts
+
+    evaluations = result.get_asset_check_evaluations()
+    failed = [e for e in evaluations if not e.passed]
+    files = {"files_loaded": 0, "files_skipped_duplicate": 0, "files_rejected": 0,
+             "rows_read": 0, "rows_loaded": 0, "rows_quarantined": 0}
+    for event in result.get_asset_materialization_events():
+        metadata = event.materialization.metadata
+        for name in files:
+            if name in metadata:
+                files[name] += int(metadata[name].value)
+    print("\nsummary")
+    print(f"  run            {result.run_id}  {'succeeded' if result.success else 'FAILED'}")
+    print(f"  ingest         {files['files_loaded']} files loaded, "
+          f"{files['files_skipped_duplicate']} already loaded, {files['files_rejected']} rejected;"
+          f" {files['rows_read']:,} rows read = {files['rows_loaded']:,} loaded + "
+          f"{files['rows_quarantined']:,} quarantined")
+    print(f"  checks         {len(evaluations) - len(failed)} passed, {len(failed)} failed")
+    for evaluation in failed:
+        print(f"    FAILED {evaluation.asset_key.to_user_string()} :: {evaluation.check_name}")
+    for line in format_counts(table_counts(settings.warehouse_path())):
+        print(line)
+    print(f"  elapsed        {time.perf_counter() - started:.1f}s")
+    return 0 if result.success and not failed else 1
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    settings.configure(home_dir=args.home, landing_dir=args.landing)
+    command = [sys.executable, "-m", "dagster", "dev", "-m", "orchestration.definitions",
+               "-h", args.host, "-p", str(args.port)]
+    print(f"Dagster UI on http://{args.host}:{args.port} (instance {os.environ['DAGSTER_HOME']})")
+    return subprocess.call(command, cwd=settings.PROJECT_ROOT)
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="sales-wh",
+        description="Sales analytics warehouse: landing files -> DuckDB marts via Dagster and dbt.",
+    )
+    sub = top.add_subparsers(dest="command", required=True)
+
+    gen = sub.add_parser("generate", help="write a deterministic synthetic company's exports",
+                         description="Write every source contract's files for a synthetic "
+                         "company (about two years) in the landing layout.")
+    gen.add_argument("--out", default="data/landing", help="landing folder to write (replaced)")
+    gen.add_argument("--scale", type=float, default=1.0,
+                     help="volume multiplier; 1 is about 46,000 order lines, 22 about 1 million")
+    gen.add_argument("--seed", type=int, default=42, help="random seed (same seed, same bytes)")
+    gen.set_defaults(func=cmd_generate)
+
+    for name, helptext in (("build", "load new files and build every table through Dagster"),
+                           ("ui", "start the Dagster UI on this project")):
+        cmd = sub.add_parser(name, help=helptext, description=helptext)
+        cmd.add_argument("--landing", default=None,
+                         help="landing folder (default: $SALES_WH_LANDING or <home>/landing)")
+        cmd.add_argument("--home", default=None,
+                         help="folder of warehouse.duckdb and the Dagster instance "
+                         "(default: $SALES_WH_HOME or ./data)")
+        if name == "ui":
+            cmd.add_argument("--host", default="127.0.0.1")
+            cmd.add_argument("--port", type=int, default=3000)
+            cmd.set_defaults(func=cmd_ui)
+        else:
+            cmd.set_defaults(func=cmd_build)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,33 @@
+"""The `orchestration` code location: every asset, check, resource and job of the warehouse."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+
+from orchestration.assets.ingest import ingest_assets
+from orchestration.assets.transform import warehouse_dbt_assets
+from orchestration.dbt import dbt_project
+from orchestration.resources import warehouse_resource
+from orchestration.settings import export_env
+
+BUILD_ALL_JOB = "build_all"
+
+
+def build_definitions(loggers: Mapping[str, dg.LoggerDefinition] | None = None) -> dg.Definitions:
+    export_env()
+    return dg.Definitions(
+        assets=[*ingest_assets, warehouse_dbt_assets],
+        jobs=[dg.define_asset_job(BUILD_ALL_JOB, selection=dg.AssetSelection.all(),
+                                  description="Load new landing files and rebuild every table.")],
+        resources={
+            "warehouse": warehouse_resource(),
+            "dbt": DbtCliResource(project_dir=dbt_project),
+        },
+        loggers=dict(loggers) if loggers else None,
+    )
+
+
+defs = build_definitions()

@@ -1,0 +1,57 @@
+"""A Dagster logger for the command line: one short line per asset and check as they finish."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+
+import dagster as dg
+from dagster._core.events import DagsterEventType
+
+# Bound at import, before `sales-wh build` sends the run's own stdout (dbt's log lines) to a file.
+TERMINAL = sys.stdout
+
+
+class ProgressHandler(logging.Handler):
+    def __init__(self, stream=None) -> None:
+        super().__init__(logging.DEBUG)
+        self.stream = stream or TERMINAL
+        self.started = time.perf_counter()
+
+    def _say(self, text: str) -> None:
+        elapsed = time.perf_counter() - self.started
+        self.stream.write(f"[{elapsed:7.1f}s] {text}\n")
+        self.stream.flush()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        event = getattr(record, "dagster_event", None)
+        if event is None:
+            if record.levelno >= logging.WARNING:
+                self._say(f"{record.levelname.lower()}: {record.getMessage().splitlines()[-1]}")
+            return
+        kind = event.event_type
+        if kind == DagsterEventType.STEP_START:
+            self._say(f"start     {event.step_key}")
+        elif kind == DagsterEventType.ASSET_MATERIALIZATION:
+            materialization = event.event_specific_data.materialization
+            self._say(f"built     {materialization.asset_key.to_user_string()}")
+        elif kind == DagsterEventType.ASSET_CHECK_EVALUATION:
+            evaluation = event.event_specific_data
+            if not evaluation.passed:
+                self._say(f"CHECK FAILED {evaluation.asset_key.to_user_string()}"
+                          f" :: {evaluation.check_name}")
+        elif kind == DagsterEventType.STEP_FAILURE:
+            self._say(f"FAILED    {event.step_key}")
+        elif kind == DagsterEventType.STEP_SKIPPED:
+            self._say(f"skipped   {event.step_key} (an upstream step or blocking check failed)")
+
+
+@dg.logger(description="Short progress lines for `sales-wh build`.")
+def progress_logger(_init_context: dg.InitLoggerContext) -> logging.Logger:
+    log = logging.getLogger("sales_wh.progress")
+    log.setLevel(logging.DEBUG)
+    log.propagate = False
+    if not log.handlers:
+        log.addHandler(ProgressHandler())
+    return log

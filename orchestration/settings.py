@@ -1,0 +1,58 @@
+"""Where things are: project folders and the run-time locations chosen by environment variables.
+
+`SALES_WH_HOME` (default `<project>/data`) holds `warehouse.duckdb` and the Dagster instance;
+`SALES_WH_LANDING` (default `<home>/landing`) is the landing folder. The dbt profile reads
+`SALES_WH_WAREHOUSE`, which `configure()` derives from the home so both sides share one file.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+DAGSTER_CONFIG = PROJECT_ROOT / "dagster_home" / "dagster.yaml"
+
+# Every asset that writes the warehouse file runs in this pool; the instance gives it one slot
+# because DuckDB allows a single writing process.
+WAREHOUSE_POOL = "warehouse"
+
+
+def home() -> Path:
+    return Path(os.environ.get("SALES_WH_HOME", PROJECT_ROOT / "data")).resolve()
+
+
+def landing() -> Path:
+    return Path(os.environ.get("SALES_WH_LANDING", home() / "landing")).resolve()
+
+
+def warehouse_path() -> Path:
+    return Path(os.environ.get("SALES_WH_WAREHOUSE", home() / "warehouse.duckdb")).resolve()
+
+
+def dagster_home() -> Path:
+    return home() / "dagster"
+
+
+def export_env() -> None:
+    """Pin the locations in the environment, for the dbt processes this process starts."""
+    os.environ["SALES_WH_WAREHOUSE"] = str(warehouse_path())
+    os.environ["SALES_WH_LANDING"] = str(landing())
+
+
+def configure(home_dir: Path | None = None, landing_dir: Path | None = None) -> None:
+    """Choose home and landing for this process and its children, and prepare the Dagster
+    instance there (concurrency pools) so the CLI's runs show up in `sales-wh ui`."""
+    if home_dir is not None:
+        os.environ["SALES_WH_HOME"] = str(Path(home_dir).resolve())
+        os.environ.pop("SALES_WH_WAREHOUSE", None)
+    if landing_dir is not None:
+        os.environ["SALES_WH_LANDING"] = str(Path(landing_dir).resolve())
+    export_env()
+    instance_dir = dagster_home()
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    config = instance_dir / "dagster.yaml"
+    if not config.exists() or config.read_text() != DAGSTER_CONFIG.read_text():
+        config.write_text(DAGSTER_CONFIG.read_text())
+    os.environ["DAGSTER_HOME"] = str(instance_dir)

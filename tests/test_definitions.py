@@ -1,0 +1,47 @@
+"""The Dagster code location loads, with the asset graph, checks and pools it promises."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from ingest.contracts import ENTITIES
+
+
+def test_definitions_load_with_every_layer():
+    from orchestration.definitions import BUILD_ALL_JOB, defs
+
+    graph = defs.resolve_asset_graph()
+    keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
+    for entity in ENTITIES:
+        assert f"raw/{entity.table}" in keys
+        assert f"staging/stg_{entity.source}__{entity.name}" in keys
+    assert "marts/mart_rep_kpis" in keys
+    assert defs.resolve_job_def(BUILD_ALL_JOB) is not None
+
+
+def test_staging_models_depend_on_the_ingest_assets():
+    from orchestration.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    staging = graph.get(dg.AssetKey(["staging", "stg_crm__opportunities"]))
+    assert dg.AssetKey(["raw", "crm__opportunities"]) in staging.parent_keys
+
+
+def test_checks_cover_ingest_and_dbt_tests():
+    from orchestration.definitions import defs
+
+    checks = {(k.asset_key.to_user_string(), k.name)
+              for k in defs.resolve_asset_graph().asset_check_keys}
+    assert ("raw/orders__order_lines", "rows_conserved") in checks
+    assert ("raw/orders__order_lines", "files_readable") in checks
+    assert ("marts/mart_rep_kpis", "unique_combination_of_columns_mart_rep_kpis_month__rep_id") \
+        in checks
+
+
+def test_every_warehouse_writer_is_in_the_single_slot_pool():
+    from orchestration.definitions import defs
+    from orchestration.settings import WAREHOUSE_POOL
+
+    for assets_def in defs.resolve_asset_graph().assets_defs:
+        if assets_def.is_executable:
+            assert assets_def.op.pool == WAREHOUSE_POOL, assets_def.keys

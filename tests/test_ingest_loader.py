@@ -1,0 +1,156 @@
+"""Loading one file: typing, quarantine with reasons, conservation, idempotency, rejection."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ingest.contracts import ENTITIES, entity
+from ingest.landing import ingest_entity
+from ingest.reconcile import conservation_breaks
+from ingest.warehouse import connect
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def conn(tmp_path: Path):
+    with connect(tmp_path / "w.duckdb") as connection:
+        yield connection
+
+
+LINES_HEADER = "order_id,line_no,product_id,quantity,unit_price,discount_amount,note\n"
+
+
+def test_good_rows_load_typed_and_bad_rows_are_quarantined_with_line_and_reason(conn, tmp_path):
+    landing = tmp_path / "landing"
+    write(landing / "orders/order_lines/a.csv", LINES_HEADER
+          + "O1,1,P1,2,10.5,,first\n"           # line 2: good; blank discount -> 0
+          + "O1,2,P2,x,3.00,0,second\n"         # line 3: quantity not a number
+          + "O2,1,,1,3.00,1.239,third\n"        # line 4: no product and a 3-decimal discount
+          + " O3 ,1,P1,1,1.23456,0,fourth\n")   # line 5: price with 5 decimals
+    outcome = ingest_entity(conn, landing, entity("orders", "order_lines"))
+    [result] = outcome.files
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (4, 1, 3)
+    rows = conn.execute(
+        "SELECT order_id, line_no, quantity, unit_price, discount_amount, _source_line, _extra "
+        "FROM raw.orders__order_lines").fetchall()
+    assert rows == [("O1", 1, 2, Decimal("10.5000"), Decimal("0.00"), 2, '{"note":"first"}')]
+    quarantined = conn.execute(
+        "SELECT line_number, column_name, reason FROM audit.quarantine ORDER BY 1").fetchall()
+    assert quarantined[0] == (3, "quantity", "quantity: not a whole number")
+    assert quarantined[1][0:2] == (4, "product_id")
+    assert "discount_amount: not an amount with at most 2 decimals" in quarantined[1][2]
+    assert quarantined[2] == (5, "unit_price", "unit_price: not a price with at most 4 decimals")
+    raw = conn.execute("SELECT raw_record FROM audit.quarantine WHERE line_number = 3")
+    assert '"quantity":"x"' in raw.fetchall()[0][0]
+    log = conn.execute("SELECT file_path, rows_read, rows_loaded, rows_quarantined, status "
+                       "FROM audit.load_log").fetchall()
+    assert log == [("orders/order_lines/a.csv", 4, 1, 3, "loaded")]
+    assert conservation_breaks(conn, entity("orders", "order_lines")) == []
+
+
+def test_same_bytes_twice_load_nothing_and_a_new_file_loads(conn, tmp_path):
+    landing = tmp_path / "landing"
+    body = LINES_HEADER + "O1,1,P1,2,10.50,0,x\n"
+    write(landing / "orders/order_lines/a.csv", body)
+    lines = entity("orders", "order_lines")
+    ingest_entity(conn, landing, lines)
+    write(landing / "orders/order_lines/copy_of_a.csv", body)  # same bytes, other name
+    again = ingest_entity(conn, landing, lines)
+    assert [f.status for f in again.files] == ["skipped_duplicate", "skipped_duplicate"]
+    write(landing / "orders/order_lines/b.csv", LINES_HEADER + "O1,1,P1,3,10.50,0,y\n")
+    third = ingest_entity(conn, landing, lines)
+    assert [f.status for f in third.files] == ["skipped_duplicate", "loaded", "skipped_duplicate"]
+    loads = conn.execute("SELECT _load_id, quantity FROM raw.orders__order_lines ORDER BY 1")
+    assert loads.fetchall() == [(1, 2), (2, 3)]
+
+
+def test_file_without_required_column_is_rejected_whole_with_a_clear_message(conn, tmp_path):
+    landing = tmp_path / "landing"
+    write(landing / "crm/reps/reps.csv", "rep_id,rep_name,role\nR1,Ann,ae\n")
+    outcome = ingest_entity(conn, landing, entity("crm", "reps"))
+    [result] = outcome.files
+    assert result.status == "rejected"
+    assert "crm/reps/reps.csv" in result.message
+    assert "missing required column(s) region" in result.message
+    assert conn.execute("SELECT count(*) FROM raw.crm__reps").fetchall() == [(0,)]
+    assert conn.execute("SELECT status FROM audit.load_log").fetchall() == [("rejected",)]
+
+
+def test_hostile_column_names_are_only_names(conn, tmp_path):
+    landing = tmp_path / "landing"
+    header = 'rep_id,rep_name,region,role,"x""; drop table raw.crm__reps; --"\n'
+    write(landing / "crm/reps/reps.csv", header + "R1,Ann,East,ae,boom\n")
+    outcome = ingest_entity(conn, landing, entity("crm", "reps"))
+    assert outcome.files[0].rows_loaded == 1
+    extra = conn.execute("SELECT _extra FROM raw.crm__reps").fetchall()[0][0]
+    assert "drop table" in extra
+    assert conn.execute("SELECT count(*) FROM raw.crm__reps").fetchall() == [(1,)]
+
+
+def test_value_sets_ranges_and_row_rules_quarantine(conn, tmp_path):
+    landing = tmp_path / "landing"
+    write(landing / "survey/responses/r.csv",
+          "response_id,account_id,submitted_at,survey_type,score\n"
+          "S1,A1,2026-01-05 10:00:00,NPS,9\n"      # upper case value: accepted, stored lower
+          "S2,A1,2026-01-05,csat,7\n"               # csat above 5: row rule
+          "S3,A1,2026-01-05T10:00:00+08:00,poll,3\n"  # not a survey type
+          "S4,A1,2026-01-05,nps,11\n")              # nps above 10
+    outcome = ingest_entity(conn, landing, entity("survey", "responses"))
+    assert outcome.files[0].rows_loaded == 1
+    assert conn.execute("SELECT survey_type FROM raw.survey__responses").fetchall() == [("nps",)]
+    reasons = dict(conn.execute(
+        "SELECT line_number, reason FROM audit.quarantine").fetchall())
+    assert reasons[3] == "score: a csat score must be 1 to 5"
+    assert reasons[4].startswith("survey_type: not one of: nps, csat")
+    assert reasons[5] == "score: above the maximum 10"
+
+
+def test_timestamps_with_offsets_are_stored_as_utc(conn, tmp_path):
+    landing = tmp_path / "landing"
+    write(landing / "crm/opportunity_stage_history/h.csv",
+          "opportunity_id,stage,entered_at\nO1,Prospecting,2026-11-28T09:30:00+08:00\n")
+    ingest_entity(conn, landing, entity("crm", "opportunity_stage_history"))
+    value = conn.execute("SELECT CAST(entered_at AS VARCHAR) FROM "
+                         "raw.crm__opportunity_stage_history").fetchall()[0][0]
+    assert value == "2026-11-28 01:30:00"
+
+
+def test_entities_without_files_become_empty_tables_with_a_warning(conn, tmp_path):
+    outcome = ingest_entity(conn, tmp_path / "empty", entity("survey", "complaints"))
+    assert outcome.files == []
+    assert "no files for survey/complaints" in outcome.warnings[0]
+    for each in ENTITIES:
+        assert conn.execute(f'SELECT count(*) FROM raw."{each.table}"').fetchall() == [(0,)]
+
+
+def test_files_being_written_are_skipped(conn, tmp_path):
+    landing = tmp_path / "landing"
+    write(landing / "crm/reps/reps.csv.part", "rep_id,rep_name,region,role\nR1,A,East,ae\n")
+    outcome = ingest_entity(conn, landing, entity("crm", "reps"))
+    assert outcome.files == []
+    assert any("still being written" in w for w in outcome.warnings)
+
+
+def test_a_failure_mid_file_leaves_nothing_half_loaded(conn, tmp_path, monkeypatch):
+    import ingest.loader as loader
+
+    landing = tmp_path / "landing"
+    write(landing / "orders/order_lines/a.csv", LINES_HEADER + "O1,1,P1,2,10.50,0,x\n")
+
+    def crash(*_args, **_kwargs):
+        raise duckdb.IOException("disk full (simulated)")
+
+    monkeypatch.setattr(loader, "_write_log", crash)
+    with pytest.raises(duckdb.IOException):
+        ingest_entity(conn, landing, entity("orders", "order_lines"))
+    assert conn.execute("SELECT count(*) FROM raw.orders__order_lines").fetchall() == [(0,)]
+    assert conn.execute("SELECT count(*) FROM audit.quarantine").fetchall() == [(0,)]
