@@ -154,12 +154,26 @@ class Company:
         reps["quality"] = rng.normal(0.0, 0.6, len(reps))  # drives satisfaction and win rates
         self.reps = reps
         self.ae = reps[reps.role == "ae"].reset_index(drop=True)
+        self.sdrs_by_region = np.array(
+            [reps[(reps.role == "sdr") & (reps.region == r)].rep_id.to_numpy() for r in REGIONS])
 
-    def active_aes(self, region: str, day: np.datetime64) -> pd.DataFrame:
-        ae = self.ae[self.ae.region == region]
-        hire = ae.hire_date.map(np.datetime64).to_numpy()
-        end = ae.end_date.map(lambda d: np.datetime64(d) if d else END64).to_numpy()
-        return ae[(hire <= day) & (end >= day)]
+    def _assign_owners(self, rng: np.random.Generator, region_idx: np.ndarray,
+                       day: np.ndarray) -> np.ndarray:
+        """A random AE of the account's region employed on `day` (any AE of it if none is)."""
+        owner = np.empty(region_idx.size, dtype=object)
+        hire = self.ae.hire_date.map(np.datetime64).to_numpy().astype("datetime64[D]")
+        end = self.ae.end_date.map(lambda d: np.datetime64(d) if d else END64).to_numpy()
+        end = end.astype("datetime64[D]")
+        for r, region in enumerate(REGIONS):
+            members = np.flatnonzero(self.ae.region.to_numpy() == region)
+            rows = np.flatnonzero(region_idx == r)
+            # employed[i, j]: AE j of the region works on account i's day
+            employed = (hire[members][None, :] <= day[rows, None]) & \
+                (end[members][None, :] >= day[rows, None])
+            employed[~employed.any(axis=1)] = True
+            weights = employed * rng.random(employed.shape)
+            owner[rows] = self.ae.rep_id.to_numpy()[members[weights.argmax(axis=1)]]
+        return owner
 
     # -- catalogue ------------------------------------------------------------------------------
     def _make_products(self) -> None:
@@ -192,14 +206,8 @@ class Company:
         order = np.argsort(created, kind="stable")
         region_idx, segment_idx, created = region_idx[order], segment_idx[order], created[order]
         channel_idx = rng.choice(len(CHANNELS), n, p=CHANNEL_WEIGHTS)
-        owners = []
+        owner = self._assign_owners(rng, region_idx, created.astype("datetime64[D]"))
         handover = []
-        for r, c in zip(region_idx, created, strict=True):
-            team = self.active_aes(REGIONS[r], c.astype("datetime64[D]"))
-            if team.empty:
-                team = self.ae[self.ae.region == REGIONS[r]]
-            owners.append(team.rep_id.iloc[int(rng.integers(len(team)))])
-        owner = np.array(owners)
         # Accounts of a rep who leaves go to the next AE of the region after the end date.
         for rep in self.ae.itertuples():
             if rep.end_date:
@@ -218,6 +226,20 @@ class Company:
         self.accounts["owner_rep_id"] = current
         self.accounts["industry"] = rng.choice(INDUSTRIES, n)
         self.account_created_day = created.astype("datetime64[D]")
+
+    def random_account(self, rng: np.random.Generator, region_idx: np.ndarray,
+                       day: np.ndarray) -> np.ndarray:
+        """A random account of each region created on or before `day` (-1 where none is)."""
+        out = np.full(region_idx.size, -1)
+        created = self.account_created_day
+        draws = rng.random(region_idx.size)
+        for r in range(len(REGIONS)):
+            members = np.flatnonzero(self.accounts.region_idx.to_numpy() == r)  # by creation
+            rows = np.flatnonzero(region_idx == r)
+            available = np.searchsorted(created[members], day[rows], side="right")
+            pick = (draws[rows] * available).astype(np.int64)
+            out[rows] = np.where(available > 0, members[np.minimum(pick, len(members) - 1)], -1)
+        return out
 
     def owner_on(self, account_idx: np.ndarray, day: np.ndarray) -> np.ndarray:
         owner = self.accounts.owner_at_creation.to_numpy()[account_idx].copy()
@@ -273,22 +295,14 @@ def write_pipeline_month(company: Company, sink: CsvSink, month: Month) -> pd.Da
     status = np.where(converts, "converted", np.where(
         qualifies, "qualified", np.where(age_days > 30, "disqualified",
                                          np.where(age_days > 5, "working", "new"))))
-    sdrs = company.reps[company.reps.role == "sdr"]
-    owner = np.array([
-        sdrs[sdrs.region == REGIONS[r]].rep_id.iloc[int(i)]
-        for r, i in zip(region, rng.integers(0, 10_000, n) % max(1, len(sdrs) // 4), strict=True)
-    ], dtype=object)
+    sdr_table = company.sdrs_by_region  # [region, k] -> rep_id; every region has the same count
+    owner = sdr_table[region, rng.integers(0, sdr_table.shape[1], n)]
     lead_ids = np.array([f"L{month.index:02d}{i:06d}" for i in range(n)], dtype=object)
     opp_ids = np.where(converts, np.char.add("OP", lead_ids.astype(str)), "")
     # Converted leads land on an account of their region created before the conversion.
-    acc_region = company.accounts.region_idx.to_numpy()
     acc_created = company.account_created_day
-    lead_account = np.full(n, -1)
-    for i in np.flatnonzero(converts):
-        day = converted_at[i].astype("datetime64[D]")
-        eligible = np.flatnonzero((acc_region == region[i]) & (acc_created <= day))
-        if eligible.size:
-            lead_account[i] = eligible[int(rng.integers(eligible.size))]
+    lead_account = company.random_account(rng, region, converted_at.astype("datetime64[D]"))
+    lead_account[~converts] = -1
     account_ids = company.accounts.account_id.to_numpy()
     sink.write("crm", "leads", pd.DataFrame({
         "lead_id": lead_ids,

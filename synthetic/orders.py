@@ -57,9 +57,10 @@ class OrderBook:
         self.seen_customer = np.zeros(len(company.accounts), dtype=bool)
         self.totals = Totals()
         reps = company.reps
-        self.channel_rep = {r: reps[(reps.role == "channel") & (reps.region == r)].rep_id.iloc[0]
-                            for r in REGIONS}
-        self.rep_quality = reps.set_index("rep_id").quality.to_dict()
+        self.channel_rep = np.array(
+            [reps[(reps.role == "channel") & (reps.region == r)].rep_id.iloc[0] for r in REGIONS],
+            dtype=object)
+        self.rep_quality = reps.set_index("rep_id").quality
 
     def add_won_deals(self, won: pd.DataFrame) -> None:
         self.pending = pd.concat([self.pending, won], ignore_index=True) if len(won) else \
@@ -98,8 +99,7 @@ class OrderBook:
         if len(deals):
             owner[n:] = deals.rep_id.to_numpy()
         rep = np.where(order_channel == 0, owner, np.where(
-            np.isin(order_channel, (1, 4)), np.array([self.channel_rep[REGIONS[r]]
-                                                      for r in region], dtype=object), ""))
+            np.isin(order_channel, (1, 4)), self.channel_rep[region], ""))
         rep = np.where(np.arange(n_orders) >= n, owner, rep)  # a won deal's order is its owner's
         order_ids = np.array([f"SO{self.order_seq + i + 1:09d}" for i in range(n_orders)])
         self.order_seq += n_orders
@@ -203,7 +203,7 @@ class OrderBook:
                  returned: np.ndarray) -> None:
         company = self.company
         n = order_ids.size
-        quality = np.array([self.rep_quality.get(r, 0.0) for r in rep])
+        quality = self.rep_quality.reindex(rep).fillna(0.0).to_numpy()
         latent = CHANNEL_SATISFACTION[channel] + quality + rng.normal(0, 1.6, n) - 2.0 * returned
         frames = []
         for survey, share, score in (

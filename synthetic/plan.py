@@ -32,13 +32,17 @@ def quotas(company: Company, totals: Totals) -> pd.DataFrame:
     rows = []
     all_months = months()
     mean_factor = float(np.mean([m.factor for m in all_months]))
+    region_of = dict(zip(company.ae.rep_id, company.ae.region, strict=True))
+    region_earnings: dict[str, list[float]] = {}
+    for (rep_id, _), value in totals.rep.items():
+        if rep_id in region_of:
+            region_earnings.setdefault(region_of[rep_id], []).append(value)
     for rep in company.ae.itertuples():
         active = [m for m in all_months
                   if np.datetime64(rep.hire_date) <= m.start + m.days - 1
                   and (rep.end_date is None or np.datetime64(rep.end_date) >= m.start)]
         earned = [totals.rep.get((rep.rep_id, m.period), 0.0) for m in active]
-        region_mean = np.mean([v for (r, _), v in totals.rep.items()
-                               if r in set(company.ae[company.ae.region == rep.region].rep_id)])
+        region_mean = np.mean(region_earnings.get(rep.region, [0.0]))
         base = float(np.mean(earned)) if earned and np.mean(earned) > 0 else float(region_mean)
         for k, month in enumerate(active):
             if k == 0 and np.datetime64(rep.hire_date) > np.datetime64(START):

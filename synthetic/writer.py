@@ -18,6 +18,8 @@ FILE_NAME = "2026-10-31.csv"
 def money_text(cents: np.ndarray) -> np.ndarray:
     """Integer cents → '1234.50' (exact; no binary floats on the way)."""
     cents = np.asarray(cents, dtype=np.int64)
+    if cents.size == 0:
+        return np.array([], dtype=str)
     sign = np.where(cents < 0, "-", "")
     whole = (np.abs(cents) // 100).astype(str)
     frac = np.char.zfill((np.abs(cents) % 100).astype(str), 2)
@@ -29,6 +31,8 @@ def date_text(days: np.ndarray) -> np.ndarray:
 
 
 def timestamp_text(times: np.ndarray) -> np.ndarray:
+    if np.asarray(times).size == 0:
+        return np.array([], dtype=str)
     text = np.datetime_as_string(np.asarray(times).astype("datetime64[s]"), unit="s")
     return np.char.replace(text, "T", " ")
 
