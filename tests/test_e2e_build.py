@@ -40,7 +40,8 @@ class Rates:
     def __init__(self, landing: Path) -> None:
         self.by_currency: dict[str, list[tuple[str, Decimal]]] = defaultdict(list)
         for r in rows(landing, "plan", "fx_rates"):
-            self.by_currency[r["currency"]].append((r["rate_date"], Decimal(r["rate_to_reporting"])))
+            rate = Decimal(r["rate_to_reporting"])
+            self.by_currency[r["currency"]].append((r["rate_date"], rate))
         for series in self.by_currency.values():
             series.sort()
 
