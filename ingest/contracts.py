@@ -153,6 +153,10 @@ ENTITIES: tuple[Entity, ...] = (
         _c("product_id", req=True), _c("quantity", INT, req=True),
         _c("unit_price", P, req=True), _c("discount_amount", M, default="0"),
     ), key=("order_id", "line_no")),
+    Entity("orders", "payments", (
+        _c("order_id", req=True), _c("payment_sequential", INT, req=True, min_value=1),
+        _c("payment_type"), _c("installments", INT, min_value=0), _c("amount", M, req=True),
+    ), key=("order_id", "payment_sequential")),
     Entity("orders", "returns", (
         _c("return_id", req=True), _c("order_id", req=True), _c("line_no", INT, req=True),
         _c("returned_at", TS, req=True), _c("quantity", INT, req=True, min_value=1),

@@ -1,8 +1,11 @@
 """The landing folder: which files feed which entity, and loading an entity's new files.
 
-Layout: `<landing>/<source>/<entity>/<any-name>.<ext>`. Files are taken in path order, so a
-later delivery (e.g. `2026-11-29.csv` after `2026-11-28.csv`) gets a higher load id and wins
-when the same key arrives twice with the same `updated_at`.
+Each folder directly under the landing folder is one delivery source:
+- `crm/`, `orders/`, `survey/`, `plan/` in the canonical layout `<source>/<entity>/<file>`
+  (a `profile.yml` there may set reading options only);
+- any other folder with a `profile.yml` that maps its files onto entities (see profiles.py).
+Files are taken in path order, so a later delivery (e.g. `2026-11-29.csv` after
+`2026-11-28.csv`) gets a higher load id and wins when the same key arrives twice.
 """
 
 from __future__ import annotations
@@ -14,9 +17,17 @@ from pathlib import Path
 import duckdb
 
 from ingest.contracts import Entity, FileResult
-from ingest.loader import load_file
+from ingest.loader import Delivery, load_file
+from ingest.profiles import PROFILE_FILE, SOURCES, ProfileError, canonical_profile, load_profile
 from ingest.readers import IN_PROGRESS_SUFFIXES, file_format
 from ingest.warehouse import ensure_ingest_tables
+
+
+@dataclass
+class LandingScan:
+    deliveries: list[Delivery] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # files passed over, and why
+    problems: list[str] = field(default_factory=list)  # broken profiles: errors, not notes
 
 
 @dataclass
@@ -26,6 +37,7 @@ class EntityLoad:
     entity: Entity
     files: list[FileResult] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
 
     def total(self, attribute: str) -> int:
         return sum(getattr(f, attribute) for f in self.files)
@@ -35,35 +47,45 @@ class EntityLoad:
         return [f for f in self.files if f.status == "rejected"]
 
 
-def entity_folder(landing: Path, entity: Entity) -> Path:
-    return landing / entity.source / entity.name
-
-
-def discover_files(
-    landing: Path, entity: Entity, settle_seconds: float = 0.0
-) -> tuple[list[Path], list[str]]:
-    """The entity's deliverable files in path order, and notes on what was passed over."""
-    folder = entity_folder(landing, entity)
-    if not folder.is_dir():
-        return [], []
-    files: list[Path] = []
-    notes: list[str] = []
+def scan_landing(landing: Path, settle_seconds: float = 0.0) -> LandingScan:
+    scan = LandingScan()
+    if not landing.is_dir():
+        scan.problems.append(f"landing folder {landing} does not exist")
+        return scan
     now = time.time()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        relative = path.relative_to(landing).as_posix()
-        if path.name.startswith("."):
+    for folder in sorted(p for p in landing.iterdir() if not p.name.startswith(".")):
+        if not folder.is_dir():
+            scan.notes.append(f"{folder.name}: files belong in a source folder "
+                              "(e.g. crm/opportunities/); ignored")
             continue
-        if path.name.lower().endswith(IN_PROGRESS_SUFFIXES):
-            notes.append(f"{relative}: still being written (.part/.tmp), skipped")
+        try:
+            if (folder / PROFILE_FILE).exists():
+                profile = load_profile(folder / PROFILE_FILE)
+            elif folder.name in SOURCES:
+                profile = canonical_profile(folder.name)
+            else:
+                scan.notes.append(f"{folder.name}/: not a source ({', '.join(SOURCES)}) and no "
+                                  f"{PROFILE_FILE}; ignored")
+                continue
+        except ProfileError as exc:
+            scan.problems.append(str(exc))
             continue
-        if settle_seconds and now - path.stat().st_mtime < settle_seconds:
-            notes.append(f"{relative}: modified in the last {settle_seconds:g}s, skipped")
-            continue
-        if file_format(path) is None:
-            notes.append(f"{relative}: not an accepted file type, ignored")
-            continue
-        files.append(path)
-    return files, notes
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            relative = path.relative_to(folder).as_posix()
+            display = path.relative_to(landing).as_posix()
+            if path.name == PROFILE_FILE or path.name.startswith("."):
+                continue
+            if path.name.lower().endswith(IN_PROGRESS_SUFFIXES):
+                scan.notes.append(f"{display}: still being written (.part/.tmp), skipped")
+            elif settle_seconds and now - path.stat().st_mtime < settle_seconds:
+                scan.notes.append(f"{display}: modified in the last {settle_seconds:g}s, skipped")
+            elif file_format(path) is None:
+                scan.notes.append(f"{display}: not an accepted file type, ignored")
+            elif (mapping := profile.mapping_for(relative)) is None:
+                scan.notes.append(f"{display}: not mapped by profile {profile.name}, ignored")
+            else:
+                scan.deliveries.append(Delivery(path, display, mapping, folder))
+    return scan
 
 
 def ingest_entity(
@@ -74,14 +96,18 @@ def ingest_entity(
 ) -> EntityLoad:
     """Load every new file of `entity`; the raw table exists afterwards even with no files."""
     ensure_ingest_tables(conn)
-    outcome = EntityLoad(entity)
-    files, outcome.warnings = discover_files(landing, entity, settle_seconds)
-    if not files:
+    scan = scan_landing(landing, settle_seconds)
+    outcome = EntityLoad(entity, problems=list(scan.problems))
+    mine = [d for d in scan.deliveries if d.entity == entity]
+    # Notes about files of this entity's canonical folder; the rest are printed once by
+    # `sales-wh build` (scan_landing) rather than repeated by every entity.
+    prefix = f"{entity.source}/{entity.name}/"
+    outcome.warnings = [n for n in scan.notes if n.startswith(prefix)]
+    if not mine:
         outcome.warnings.append(
-            f"no files for {entity.source}/{entity.name} under "
-            f"{entity_folder(landing, entity)}; raw.{entity.table} stays as it is (empty if new)"
+            f"no files for {entity.source}/{entity.name} in {landing}; "
+            f"raw.{entity.table} stays as it is (empty if new)"
         )
-    for path in files:
-        display = path.relative_to(landing).as_posix()
-        outcome.files.append(load_file(conn, path, entity, display))
+    for delivery in mine:
+        outcome.files.append(load_file(conn, delivery))
     return outcome

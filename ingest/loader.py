@@ -1,21 +1,31 @@
-"""Load one export file into `raw.<source>__<entity>`: parse, validate, quarantine, log.
+"""Load one export file into `raw.<source>__<entity>`: map, parse, validate, quarantine, log.
 
-A file is parsed by DuckDB's own reader into text columns, then one SQL statement types every
-field and lists what is wrong with each row. Good rows go to the raw table, bad rows to
-`audit.quarantine` with line, column and reason, and the counts to `audit.load_log`, all in one
-transaction: a crash mid-file leaves nothing half-loaded, and rows read = loaded + quarantined.
+A file is parsed by DuckDB's reader into text columns; its profile mapping says where each
+contract column comes from (a column, a constant, a template, a coalesce, a lookup); then one
+SQL statement types every field and lists what is wrong with each row. Good rows go to the raw
+table, bad rows to `audit.quarantine` with line, column and reason, and the counts to
+`audit.load_log`, all in one transaction: a crash mid-file leaves nothing half-loaded, and
+rows read = rows loaded + rows quarantined.
 """
 
 from __future__ import annotations
 
 import hashlib
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from ingest.contracts import Entity, FileResult
-from ingest.readers import UnreadableFile, read_into_temp_table
+from ingest.contracts import FileResult
+from ingest.profiles import FileMapping, template_fields
+from ingest.readers import (
+    LINE_COLUMN,
+    ReadOptions,
+    Rejected,
+    UnreadableFile,
+    read_into_temp_table,
+)
 from ingest.sql import ident, literal, qualified
 from ingest.values import field_sql
 
@@ -27,6 +37,20 @@ class RejectedFile(Exception):
     """The file as a whole cannot be loaded; the message says why and what to do."""
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """One landing file and how to read it."""
+
+    path: Path
+    display_path: str  # relative to the landing folder: what messages and tables show
+    mapping: FileMapping
+    root: Path  # the folder the profile's patterns (and lookups) are relative to
+
+    @property
+    def entity(self):
+        return self.mapping.entity
+
+
 def content_hash(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -35,10 +59,11 @@ def content_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-def already_loaded(conn: duckdb.DuckDBPyConnection, digest: str) -> bool:
+def already_loaded(conn: duckdb.DuckDBPyConnection, digest: str, table: str) -> bool:
     rows = conn.execute(
-        "SELECT count(*) FROM audit.load_log WHERE content_hash = ? AND status = 'loaded'",
-        [digest],
+        "SELECT count(*) FROM audit.load_log WHERE content_hash = ? AND status = 'loaded' "
+        "AND source || '__' || entity = ?",
+        [digest, table],
     ).fetchall()
     return rows[0][0] > 0
 
@@ -47,108 +72,251 @@ def _normalise(name: str) -> str:
     return name.strip().lstrip("\ufeff").strip().lower()
 
 
-def map_header(file_columns: list[str], entity: Entity, display_path: str) -> dict[str, str]:
-    """Contract column → file column; refuse files whose header cannot be matched."""
+# Text is trimmed of spaces, tabs and line breaks; an empty field is NULL.
+_BLANKS = "' ' || chr(9) || chr(10) || chr(13)"
+
+
+def _text(column_sql: str) -> str:
+    return f"NULLIF(trim(CAST({column_sql} AS VARCHAR), {_BLANKS}), '')"
+
+
+@dataclass
+class ColumnPlan:
+    file_columns: list[str]
+    texts: dict[str, str]  # contract column -> SQL giving its trimmed text (or NULL)
+    extras: list[str]  # file columns that no contract column uses: kept in _extra
+    joins: list[str]  # LEFT JOINs for lookups
+
+
+def plan_columns(
+    conn: duckdb.DuckDBPyConnection,
+    file_columns: list[str],
+    delivery: Delivery,
+) -> ColumnPlan:
+    """Where each contract column comes from; refuse files the profile cannot map."""
+    mapping, display = delivery.mapping, delivery.display_path
     by_name: dict[str, str] = {}
     for column in file_columns:
         key = _normalise(column)
         if key in by_name:
-            raise RejectedFile(
-                f"{display_path}: the header has column {column!r} twice; "
-                "rename one of them and deliver the file again"
-            )
+            raise RejectedFile(f"{display}: the header has column {column!r} twice; rename one "
+                               "of them and deliver the file again")
         by_name[key] = column
-    missing = [name for name in entity.required if name not in by_name]
+    renamed = {_normalise(src): dst for src, dst in mapping.rename.items()}
+    used: set[str] = set()
+
+    def file_column(name: str, purpose: str) -> str:
+        original = by_name.get(_normalise(name))
+        if original is None:
+            raise RejectedFile(f"{display}: the profile takes {purpose} from column {name!r}, "
+                               f"which the file lacks; the header has {', '.join(file_columns)}")
+        used.add(original)
+        return f"_in.{ident(original)}"
+
+    texts: dict[str, str] = {}
+    joins: list[str] = []
+    for column in mapping.entity.columns:
+        name = column.name
+        if name in mapping.constants:
+            texts[name] = _text(literal(mapping.constants[name]))
+        elif name in mapping.derive:
+            template = mapping.derive[name]
+            pieces = []
+            for literal_part, field in _split_template(template):
+                if literal_part:
+                    pieces.append(literal(literal_part))
+                if field is not None:
+                    pieces.append(f"coalesce({_text(file_column(field, name))}, '')")
+            texts[name] = f"NULLIF(trim({' || '.join(pieces) or literal('')}), '')"
+        elif name in mapping.coalesce:
+            texts[name] = "coalesce(" + ", ".join(
+                _text(file_column(c, name)) for c in mapping.coalesce[name]) + ")"
+        elif name in mapping.lookups:
+            alias = f"_lookup_{len(joins)}"
+            lookup = mapping.lookups[name]
+            on = file_column(lookup.match, name)
+            table = _lookup_table(conn, delivery, lookup, alias)
+            joins.append(f"LEFT JOIN {table} AS {alias} ON {alias}.k = {_text(on)}")
+            texts[name] = f"{alias}.v"
+        else:
+            sources = [c for c in file_columns if renamed.get(_normalise(c)) == name]
+            if not sources and _normalise(name) in by_name and _normalise(name) not in renamed:
+                sources = [by_name[_normalise(name)]]
+            if sources:
+                used.add(sources[0])
+                texts[name] = _text(f"_in.{ident(sources[0])}")
+        if name in texts:
+            texts[name] = _apply_values_and_defaults(texts[name], name, mapping)
+        elif name in mapping.defaults:
+            texts[name] = _text(literal(mapping.defaults[name]))
+    missing = [c for c in mapping.entity.required if c not in texts]
     if missing:
         raise RejectedFile(
-            f"{display_path}: missing required column(s) {', '.join(missing)} for "
-            f"{entity.source}/{entity.name}; the header has {', '.join(file_columns)}. "
-            "Add the columns, or map them with a source profile"
+            f"{display}: missing required column(s) {', '.join(missing)} for "
+            f"{mapping.entity.source}/{mapping.entity.name}; the header has "
+            f"{', '.join(file_columns)}. Add the columns, or map them in the folder's profile.yml"
         )
-    return {c.name: by_name[c.name] for c in entity.columns if c.name in by_name}
+    extras = [c for c in file_columns if c not in used]
+    return ColumnPlan(file_columns, texts, extras, joins)
 
 
-def _parse_select(entity: Entity, mapping: dict[str, str], file_columns: list[str]) -> str:
+def _split_template(template: str) -> list[tuple[str, str | None]]:
+    """'{a}-{b}!' -> [('', 'a'), ('-', 'b'), ('!', None)]."""
+    parts: list[tuple[str, str | None]] = []
+    rest = template
+    for field in template_fields(template):
+        before, rest = rest.split("{" + field + "}", 1)
+        parts.append((before, field))
+    if rest:
+        parts.append((rest, None))
+    return parts
+
+
+def _apply_values_and_defaults(text: str, name: str, mapping: FileMapping) -> str:
+    pairs = mapping.values.get(name)
+    if pairs:
+        cases = " ".join(f"WHEN {literal(k)} THEN {literal(v)}" for k, v in pairs.items())
+        text = f"NULLIF(CASE {text} {cases} ELSE {text} END, '')"
+    if name in mapping.defaults:
+        text = f"coalesce({text}, {literal(mapping.defaults[name])})"
+    return text
+
+
+def _lookup_table(conn: duckdb.DuckDBPyConnection, delivery: Delivery, lookup, alias: str) -> str:
+    """A temp table k -> v from the lookup file(s), one value per key (the smallest, so the
+    result does not depend on file order)."""
+    files = sorted(p for p in delivery.root.rglob("*") if p.is_file()
+                   and (p.name == lookup.file
+                        or p.relative_to(delivery.root).match(lookup.file)))
+    if not files:
+        raise RejectedFile(f"{delivery.display_path}: the profile looks up values in "
+                           f"{lookup.file!r}, but no such file was delivered beside it")
+    selects = []
+    for number, path in enumerate(files):
+        table = f"{alias}_src{number}"
+        columns = read_into_temp_table(conn, path, table, path.name,
+                                       _read_options(delivery)).columns
+        lowered = {_normalise(c): c for c in columns}
+        for needed in (lookup.key, lookup.take):
+            if _normalise(needed) not in lowered:
+                raise RejectedFile(f"{delivery.display_path}: lookup file {path.name} has no "
+                                   f"column {needed!r}")
+        selects.append(f"SELECT {_text(ident(lowered[_normalise(lookup.key)]))} AS k, "
+                       f"{_text(ident(lowered[_normalise(lookup.take)]))} AS v FROM {table}")
+    conn.execute(
+        f"CREATE OR REPLACE TEMP TABLE {alias} AS SELECT k, min(v) AS v FROM "
+        f"({' UNION ALL '.join(selects)}) WHERE k IS NOT NULL GROUP BY k"
+    )
+    for number in range(len(files)):
+        conn.execute(f"DROP TABLE IF EXISTS {alias}_src{number}")
+    return alias
+
+
+def _read_options(delivery: Delivery) -> ReadOptions:
+    options = delivery.mapping.options
+    return ReadOptions(encoding=options.encoding, delimiter=options.delimiter,
+                       sheet=options.sheet)
+
+
+def _parse_select(delivery: Delivery, plan: ColumnPlan, excel: bool) -> str:
     """The SELECT that types every field and collects each row's errors."""
+    entity = delivery.entity
     values: list[str] = []
     errors: list[str] = []
     for column in entity.columns:
-        raw = ident(mapping[column.name]) if column.name in mapping else None
-        sql = field_sql(column, raw)
+        text = plan.texts.get(column.name, "CAST(NULL AS VARCHAR)")
+        sql = field_sql(column, text, delivery.mapping.options, excel_serials=excel)
         values.append(f"{sql.value} AS {ident(column.name)}")
         for condition, reason in sql.checks:
             errors.append(
                 f"CASE WHEN {condition} THEN {{'column': {literal(column.name)}, "
                 f"'reason': {literal(reason)}}} END"
             )
-    mapped = set(mapping.values())
-    extras = [c for c in file_columns if c not in mapped]
     extra_sql = (
-        "json_object(" + ", ".join(f"{literal(c)}, {ident(c)}" for c in extras) + ")"
-        if extras
-        else "CAST(NULL AS JSON)"
+        "json_object(" + ", ".join(f"{literal(c)}, _in.{ident(c)}" for c in plan.extras) + ")"
+        if plan.extras else "CAST(NULL AS JSON)"
     )
+    raw_sql = "json_object(" + ", ".join(
+        f"{literal(c)}, _in.{ident(c)}" for c in plan.file_columns) + ")"
     error_list = "[" + ", ".join(errors) + "]" if errors else "[]"
     return (
-        "SELECT rowid + 2 AS _source_line, "
+        f"SELECT _in.{LINE_COLUMN} AS _source_line, "
         + ", ".join(values)
         + f", {extra_sql} AS _extra, "
         f"list_filter({error_list}, lambda e: e IS NOT NULL) AS _errors, "
-        f"CAST(to_json(_in) AS VARCHAR) AS _raw "
-        f"FROM {INPUT_TABLE} AS _in"
+        f"CAST({raw_sql} AS VARCHAR) AS _raw "
+        f"FROM {INPUT_TABLE} AS _in " + " ".join(plan.joins)
     )
 
 
-def _rules_sql(entity: Entity) -> str:
+def _rules_sql(delivery: Delivery) -> str:
     """Row rules over parsed columns, appended to `_errors`."""
-    if not entity.rules:
+    rules = delivery.entity.rules
+    if not rules:
         return "_errors"
     rule_errors = ", ".join(
         f"CASE WHEN NOT ({condition}) THEN {{'column': {literal(column)}, "
         f"'reason': {literal(reason)}}} END"
-        for column, condition, reason in entity.rules
+        for column, condition, reason in rules
     )
     return f"list_concat(_errors, list_filter([{rule_errors}], lambda e: e IS NOT NULL))"
 
 
-def load_file(
-    conn: duckdb.DuckDBPyConnection,
-    path: Path,
-    entity: Entity,
-    display_path: str,
-) -> FileResult:
+def load_file(conn: duckdb.DuckDBPyConnection, delivery: Delivery) -> FileResult:
     """Load one file; returns what happened. Never raises for bad content: it reports it."""
     started = time.perf_counter()
-    digest = content_hash(path)
-    result = FileResult(display_path, digest, entity.source, entity.name)
-    if already_loaded(conn, digest):
+    entity = delivery.entity
+    digest = content_hash(delivery.path)
+    result = FileResult(delivery.display_path, digest, entity.source, entity.name)
+    if already_loaded(conn, digest, entity.table):
         result.status = "skipped_duplicate"
         result.message = "the same bytes were loaded before; nothing to do"
         return result
+    rejected: list[Rejected] = []
     try:
-        file_columns = read_into_temp_table(conn, path, INPUT_TABLE, display_path)
-        mapping = map_header(file_columns, entity, display_path)
-        conn.execute(
-            f"CREATE OR REPLACE TEMP TABLE {PARSED_TABLE} AS "
-            f"SELECT * REPLACE ({_rules_sql(entity)} AS _errors) "
-            f"FROM ({_parse_select(entity, mapping, file_columns)})"
-        )
-    except (UnreadableFile, RejectedFile) as exc:
+        read = read_into_temp_table(conn, delivery.path, INPUT_TABLE, delivery.display_path,
+                                    _read_options(delivery))
+        rejected = read.rejected
+        plan = plan_columns(conn, read.columns, delivery)
+        # Timestamps without an offset are in the profile's time zone.
+        conn.execute(f"SET TimeZone = {literal(delivery.mapping.options.timezone)}")
+        try:
+            conn.execute(
+                f"CREATE OR REPLACE TEMP TABLE {PARSED_TABLE} AS "
+                f"SELECT * REPLACE ({_rules_sql(delivery)} AS _errors) "
+                f"FROM ({_parse_select(delivery, plan, read.fmt == 'xlsx')})"
+            )
+        finally:
+            conn.execute("SET TimeZone = 'UTC'")
+    except (UnreadableFile, RejectedFile, duckdb.Error) as exc:
         result.status = "rejected"
-        result.message = str(exc)
-        _write_log(conn, result, path, started)
+        result.message = str(exc) if not isinstance(exc, duckdb.Error) else (
+            f"{delivery.display_path}: {str(exc).strip().splitlines()[0]}")
+        _drop_work_tables(conn)
+        _write_log(conn, result, delivery.path, started)
         return result
-    _commit_file(conn, entity, result, path, started)
+    _commit_file(conn, delivery, result, rejected, started)
     return result
+
+
+def _drop_work_tables(conn: duckdb.DuckDBPyConnection) -> None:
+    names = conn.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE temporary AND "
+        "(table_name LIKE '\\_lookup\\_%' ESCAPE '\\' OR table_name IN (?, ?))",
+        [INPUT_TABLE, PARSED_TABLE],
+    ).fetchall()
+    for (name,) in names:
+        conn.execute(f"DROP TABLE IF EXISTS {ident(name)}")
 
 
 def _commit_file(
     conn: duckdb.DuckDBPyConnection,
-    entity: Entity,
+    delivery: Delivery,
     result: FileResult,
-    path: Path,
+    rejected: list[Rejected],
     started: float,
 ) -> None:
+    entity = delivery.entity
     names = ", ".join(ident(c) for c in entity.column_names)
     conn.execute("BEGIN TRANSACTION")
     try:
@@ -170,26 +338,35 @@ def _commit_file(
             f"FROM {PARSED_TABLE} WHERE len(_errors) > 0 ORDER BY _source_line",
             [load_id, result.file_path, entity.source, entity.name],
         )
+        if rejected:
+            conn.executemany(
+                "INSERT INTO audit.quarantine VALUES (?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
+                [[load_id, result.file_path, entity.source, entity.name, r.line, r.column,
+                  r.reason, r.raw] for r in rejected],
+            )
         counts = conn.execute(
             f"SELECT count(*), count(*) FILTER (WHERE len(_errors) = 0) FROM {PARSED_TABLE}"
         ).fetchall()[0]
-        result.rows_read, result.rows_loaded = int(counts[0]), int(counts[1])
+        result.rows_read = int(counts[0]) + len(rejected)
+        result.rows_loaded = int(counts[1])
         result.rows_quarantined = result.rows_read - result.rows_loaded
         reasons = conn.execute(
             f"SELECT e.column || ': ' || e.reason AS reason, count(*) FROM "
             f"(SELECT unnest(_errors) AS e FROM {PARSED_TABLE}) GROUP BY ALL ORDER BY 1"
         ).fetchall()
         result.reasons = {reason: int(n) for reason, n in reasons}
+        for r in rejected:
+            key = r.reason.split(":")[0]
+            result.reasons[key] = result.reasons.get(key, 0) + 1
         if result.rows_quarantined:
             result.message = f"{result.rows_quarantined} row(s) quarantined"
-        _write_log(conn, result, path, started, load_id=load_id)
+        _write_log(conn, result, delivery.path, started, load_id=load_id)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
     finally:
-        conn.execute(f"DROP TABLE IF EXISTS {PARSED_TABLE}")
-        conn.execute(f"DROP TABLE IF EXISTS {INPUT_TABLE}")
+        _drop_work_tables(conn)
 
 
 def _next_load_id(conn: duckdb.DuckDBPyConnection) -> int:

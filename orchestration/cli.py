@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+from ingest.landing import scan_landing
 from orchestration import settings
 
 
@@ -29,12 +30,19 @@ def cmd_generate(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     settings.configure(home_dir=args.home, landing_dir=args.landing)
+    set_dbt_vars(args)
     landing = settings.landing()
     if not landing.is_dir():
         print(f"error: landing folder {landing} does not exist; create it, or run "
               f"`sales-wh generate --out {landing}` for a sample company", file=sys.stderr)
         return 2
     print(f"building {settings.warehouse_path()} from {landing}")
+    scan = scan_landing(landing)
+    print(f"landing: {len(scan.deliveries)} files for the contracts")
+    for note in scan.notes:
+        print(f"  note: {note}")
+    for problem in scan.problems:
+        print(f"  PROBLEM: {problem}")
 
     from dagster import DagsterInstance
 
@@ -56,6 +64,20 @@ def cmd_build(args: argparse.Namespace) -> int:
             run_config={"loggers": {"progress": {}}},
         )
     return report(result, started)
+
+
+def set_dbt_vars(args: argparse.Namespace) -> None:
+    """Pass --as-of and --reporting-currency to dbt (through the environment of its process)."""
+    import json
+
+    from orchestration.assets.transform import DBT_VARS_ENV
+
+    chosen = {}
+    if getattr(args, "as_of", None):
+        chosen["as_of_date"] = args.as_of
+    if getattr(args, "reporting_currency", None):
+        chosen["reporting_currency"] = args.reporting_currency.upper()
+    os.environ[DBT_VARS_ENV] = json.dumps(chosen, sort_keys=True)
 
 
 def report(result, started: float) -> int:
@@ -87,6 +109,7 @@ def report(result, started: float) -> int:
 
 def cmd_ui(args: argparse.Namespace) -> int:
     settings.configure(home_dir=args.home, landing_dir=args.landing)
+    set_dbt_vars(args)
     command = [sys.executable, "-m", "dagster", "dev", "-m", "orchestration.definitions",
                "-h", args.host, "-p", str(args.port)]
     print(f"Dagster UI on http://{args.host}:{args.port} (instance {os.environ['DAGSTER_HOME']})")
@@ -117,6 +140,11 @@ def parser() -> argparse.ArgumentParser:
         cmd.add_argument("--home", default=None,
                          help="folder of warehouse.duckdb and the Dagster instance "
                          "(default: $SALES_WH_HOME or ./data)")
+        cmd.add_argument("--as-of", default=None, metavar="YYYY-MM-DD",
+                         help="the marts' 'today' (default: the latest date in the data)")
+        cmd.add_argument("--reporting-currency", default=None, metavar="CUR",
+                         help="currency of reporting amounts (default USD); other currencies "
+                         "convert with plan/fx_rates")
         if name == "ui":
             cmd.add_argument("--host", default="127.0.0.1")
             cmd.add_argument("--port", type=int, default=3000)

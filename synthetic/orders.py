@@ -133,6 +133,7 @@ class OrderBook:
             "unit_price": money_text(lines.price_cents.to_numpy()),
             "discount_amount": money_text(lines.discount_cents.to_numpy()),
         }))
+        self._payments(rng, lines, order_ids, order_channel, cancelled)
         delivered = status == "delivered"
         returned_order = self._returns(rng, lines, order_ids, order_day, delivered)
         self._surveys(rng, order_ids, order_account, order_day, order_channel, rep, delivered,
@@ -172,6 +173,19 @@ class OrderBook:
         return pd.DataFrame({"order_idx": order_idx, "line_no": line_no, "product_idx": product,
                              "quantity": quantity, "price_cents": price,
                              "discount_cents": discount})
+
+    def _payments(self, rng: np.random.Generator, lines: pd.DataFrame, order_ids: np.ndarray,
+                  channel: np.ndarray, cancelled: np.ndarray) -> None:
+        """Online and retail orders are paid by card at once; the others on invoice."""
+        net = (lines.quantity * lines.price_cents - lines.discount_cents).groupby(
+            lines.order_idx).sum()
+        paid = net.index.to_numpy()[~cancelled[net.index.to_numpy()]]
+        kind = np.where(np.isin(channel[paid], (2, 3)), "card", "invoice")
+        self.sink.write("orders", "payments", pd.DataFrame({
+            "order_id": order_ids[paid], "payment_sequential": 1, "payment_type": kind,
+            "installments": np.where(kind == "card", rng.integers(1, 4, paid.size), 1),
+            "amount": money_text(net.loc[paid].to_numpy()),
+        }))
 
     def _returns(self, rng: np.random.Generator, lines: pd.DataFrame, order_ids: np.ndarray,
                  order_day: np.ndarray, delivered: np.ndarray) -> np.ndarray:

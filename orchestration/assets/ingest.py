@@ -47,6 +47,8 @@ def build_ingest_asset(entity: Entity) -> dg.AssetsDefinition:
             context.log.warning(warning)
         for file in outcome.rejected:
             context.log.error(f"rejected: {file.message}")
+        for problem in outcome.problems:
+            context.log.error(problem)
         loaded = [f for f in outcome.files if f.status == "loaded"]
         seconds = sum(f.seconds for f in loaded)
         yield dg.MaterializeResult(
@@ -67,11 +69,12 @@ def build_ingest_asset(entity: Entity) -> dg.AssetsDefinition:
             passed=not breaks,
             metadata={"breaks": "\n".join(breaks) or "none"},
         )
+        problems = [f.message for f in outcome.rejected] + outcome.problems
         yield dg.AssetCheckResult(
             check_name="files_readable",
-            passed=not outcome.rejected,
+            passed=not problems,
             severity=dg.AssetCheckSeverity.ERROR,
-            metadata={"rejected": "\n".join(f.message for f in outcome.rejected) or "none"},
+            metadata={"problems": "\n".join(problems) or "none"},
         )
 
     return _ingest
