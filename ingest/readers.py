@@ -169,8 +169,14 @@ def _read_csv(
         for leftover in (REJECTS_TABLE, REJECTS_SCAN):
             conn.execute(f"DROP TABLE IF EXISTS {ident(leftover)}")
         scan = _csv_scan(str(readable), options, rejects=True)
-        columns = [r[0] for r in conn.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()]
-        conn.execute(f"CREATE OR REPLACE TEMP TABLE {ident(table)} AS SELECT * FROM {scan}")
+        try:
+            columns = [r[0] for r in conn.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()]
+            conn.execute(f"CREATE OR REPLACE TEMP TABLE {ident(table)} AS SELECT * FROM {scan}")
+        except duckdb.Error:
+            # DuckDB's sniffer gives up on some hand-made files (mixed line ends, ragged
+            # rows); Python's csv module reads them record by record instead.
+            columns, rejected = _read_csv_with_python(conn, readable, table, None, options)
+            return ReadResult(columns, "csv", encoding, rejected)
         rejected = [
             Rejected(int(line), name, f"{error_type.lower()}: {message}", raw or "")
             for line, name, error_type, message, raw in conn.execute(
@@ -184,7 +190,7 @@ def _read_csv(
             _number_single_line_records(conn, table, [r.line for r in rejected])
         else:
             # Quoted newlines or blank lines: number the records with Python's csv reader.
-            rejected = _read_csv_with_python(conn, readable, table, columns, options)
+            columns, rejected = _read_csv_with_python(conn, readable, table, columns, options)
         for leftover in (REJECTS_TABLE, REJECTS_SCAN):
             conn.execute(f"DROP TABLE IF EXISTS {ident(leftover)}")
     return ReadResult(columns, "csv", encoding, rejected)
@@ -225,19 +231,32 @@ def _number_single_line_records(
 
 def _sniffed_dialect(conn: duckdb.DuckDBPyConnection, path: Path,
                      options: ReadOptions) -> tuple[str, str]:
-    row = conn.execute(f"SELECT Delimiter, Quote FROM sniff_csv({literal(str(path))})").fetchall()
-    delimiter, quote = row[0]
-    quote = quote if quote and quote != "(empty)" else '"'
-    return options.delimiter or delimiter, quote
+    """Delimiter and quote: the profile's, else DuckDB's sniffer, else Python's, else comma."""
+    if options.delimiter:
+        return options.delimiter, '"'
+    try:
+        row = conn.execute(f"SELECT Delimiter, Quote FROM sniff_csv({literal(str(path))})")
+        delimiter, quote = row.fetchall()[0]
+        return delimiter, quote if quote and quote != "(empty)" else '"'
+    except duckdb.Error:
+        pass
+    with open_bytes(path) as handle:
+        sample = handle.read(64 * 1024).decode("utf-8-sig", errors="replace")
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
+        return dialect.delimiter, dialect.quotechar or '"'
+    except csv.Error:
+        return ",", '"'
 
 
 def _read_csv_with_python(
     conn: duckdb.DuckDBPyConnection,
     path: Path,
     table: str,
-    columns: list[str],
+    columns: list[str] | None,
     options: ReadOptions,
-) -> list[Rejected]:
+) -> tuple[list[str], list[Rejected]]:
+    """Read the file record by record; returns its header and the records it could not use."""
     delimiter, quote = _sniffed_dialect(conn, path, options)
     records: list[list[str]] = []
     lines: list[int] = []
@@ -254,6 +273,7 @@ def _read_csv_with_python(
                 continue
             if not header_seen:
                 header_seen = True
+                columns = [c.strip() for c in fields] if columns is None else columns
                 continue
             if len(fields) != len(columns):
                 kind = "missing columns" if len(fields) < len(columns) else "too many columns"
@@ -262,6 +282,7 @@ def _read_csv_with_python(
                 continue
             records.append(fields)
             lines.append(line)
+    columns = columns or []
     frame = pd.DataFrame(records, columns=[f"c{i}" for i in range(len(columns))], dtype=object)
     frame[LINE_COLUMN] = pd.Series(lines, dtype="int64")
     renamed = ", ".join(f"NULLIF(c{i}, '') AS {ident(c)}" for i, c in enumerate(columns))
@@ -273,7 +294,7 @@ def _read_csv_with_python(
         )
     finally:
         conn.unregister("_ingest_python_rows")
-    return rejected
+    return columns, rejected
 
 
 # -- XLSX ---------------------------------------------------------------------------------------

@@ -1,0 +1,124 @@
+"""Source profiles: validation with file and field in every message, and every mapping feature."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from ingest.contracts import entity
+from ingest.landing import ingest_entity, scan_landing
+from ingest.profiles import ProfileError, load_profile, shipped_profiles
+from ingest.warehouse import connect
+
+
+def put(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def conn(tmp_path: Path):
+    with connect(tmp_path / "w.duckdb") as connection:
+        yield connection
+
+
+def test_shipped_profiles_load():
+    assert {"maven_crm", "olist"} <= set(shipped_profiles())
+    for name in shipped_profiles():
+        profile = load_profile(put(Path(f"/tmp/profile-check/{name}/profile.yml"),
+                                   f"extends: {name}\n"))
+        assert profile.files and profile.name == name
+
+
+@pytest.mark.parametrize(("text", "where"), [
+    ("extends: salesforce_classic\n", "extends: no shipped profile 'salesforce_classic'"),
+    ("files: [{pattern: a.csv, source: crm, entity: deals}]\n", "files[0].entity"),
+    ("files: [{pattern: a.csv, source: crm, entity: reps, rename: {x: rep_code}}]\n",
+     "files[0].rename.rep_code: crm/reps has no column 'rep_code'"),
+    ("files: [{pattern: a.csv, entity: reps}]\n", "files[0].source: is required"),
+    ("options: {date_order: YDM}\nfiles: [{pattern: a, source: crm, entity: reps}]\n",
+     "options.date_order: must be one of YMD, DMY, MDY"),
+    ("colums: []\n", "colums: unknown key"),
+    ("files: [{pattern: a, source: crm, entity: reps,\n", "not valid YAML"),
+    ("files: [{pattern: a, source: survey, entity: responses, lookups: {account_id: {file: x}}}]"
+     "\n",
+     "files[0].lookups.account_id: needs exactly: file, key, match, take"),
+])
+def test_invalid_profiles_name_the_file_and_the_field(tmp_path, text, where):
+    path = put(tmp_path / "acme" / "profile.yml", text)
+    with pytest.raises(ProfileError) as error:
+        load_profile(path)
+    assert str(path) in str(error.value) and where in str(error.value)
+
+
+def test_a_broken_profile_is_a_problem_of_the_landing_not_a_crash(tmp_path):
+    put(tmp_path / "acme" / "profile.yml", "extends: nope\n")
+    put(tmp_path / "acme" / "deals.csv", "a\n1\n")
+    scan = scan_landing(tmp_path)
+    assert scan.deliveries == [] and "extends" in scan.problems[0]
+
+
+def test_every_mapping_feature(conn, tmp_path):
+    landing = tmp_path / "landing"
+    folder = landing / "shop"
+    put(folder / "profile.yml", """
+name: shop_export
+options: {date_order: DMY, decimal_mark: ",", timezone: Europe/Berlin}
+files:
+  - pattern: "bestellungen*.csv"
+    source: orders
+    entity: orders
+    rename: {Nr: order_id, Kunde: account_id, Datum: order_date, Status: status}
+    constants: {channel: online, currency: EUR}
+    coalesce: {updated_at: [Geaendert, Datum]}
+    values: {status: {offen: placed, geliefert: delivered, storniert: cancelled}}
+    lookups:
+      rep_id: {file: "kunden.csv", key: Kunde, match: Kunde, take: Betreuer}
+  - pattern: "positionen.csv"
+    source: orders
+    entity: order_lines
+    rename: {Nr: order_id, Pos: line_no, Artikel: product_id, Menge: quantity, Preis: unit_price}
+    derive: {product_id: "SKU-{Artikel}"}
+    defaults: {discount_amount: "0"}
+""")
+    put(folder / "bestellungen_2026.csv",
+        "Nr;Kunde;Datum;Status;Geaendert;Notiz\n"
+        "B1;K1;28.11.2026;offen;;erste\n"
+        "B2;K2;1/5/2026;geliefert;03.05.2026 14:00;\n"
+        "B3;K9;2/5/2026;verloren;;\n")
+    put(folder / "kunden.csv", "Kunde;Betreuer\nK1;R7\nK2;R8\n")
+    put(folder / "positionen.csv", "Nr;Pos;Artikel;Menge;Preis\nB1;1;42;3;1.234,50\n")
+    orders = ingest_entity(conn, landing, entity("orders", "orders")).files
+    assert [(f.rows_loaded, f.rows_quarantined) for f in orders] == [(2, 1)]
+    got = conn.execute("SELECT order_id, account_id, order_date, status, channel, currency, "
+                       "updated_at, rep_id, _extra FROM raw.orders__orders ORDER BY 1").fetchall()
+    assert got == [
+        ("B1", "K1", dt.date(2026, 11, 28), "placed", "online", "EUR",
+         dt.datetime(2026, 11, 27, 23, 0), "R7", '{"Notiz":"erste"}'),
+        ("B2", "K2", dt.date(2026, 5, 1), "delivered", "online", "EUR",
+         dt.datetime(2026, 5, 3, 12, 0), "R8", '{"Notiz":null}'),
+    ]
+    reason = conn.execute("SELECT line_number, reason FROM audit.quarantine").fetchall()
+    assert reason == [(4, "status: not one of: placed, shipped, delivered, cancelled, returned")]
+    ingest_entity(conn, landing, entity("orders", "order_lines"))
+    assert conn.execute("SELECT product_id, quantity, unit_price, discount_amount FROM "
+                        "raw.orders__order_lines").fetchall() == [
+        ("SKU-42", 3, Decimal("1234.5000"), Decimal("0.00"))]
+    notes = scan_landing(landing).notes
+    assert notes == ["shop/kunden.csv: not mapped by profile shop_export, ignored"]
+
+
+def test_a_file_lacking_a_column_the_profile_needs_is_rejected(conn, tmp_path):
+    put(tmp_path / "acme" / "profile.yml", """
+files:
+  - {pattern: "*.csv", source: crm, entity: reps, rename: {code: rep_id},
+     derive: {rep_name: "{first} {last}"}, constants: {region: East, role: ae}}
+""")
+    put(tmp_path / "acme" / "reps.csv", "code,first\nR1,Ann\n")
+    [result] = ingest_entity(conn, tmp_path, entity("crm", "reps")).files
+    assert result.status == "rejected"
+    assert "acme/reps.csv: the profile takes rep_name from column 'last'" in result.message

@@ -1,0 +1,160 @@
+"""The real public exports in ../shared/data/real through the shipped profiles.
+
+Expected figures are counted here from the source files with Python's csv module; the
+warehouse must hold exactly the source rows minus the quarantined ones, for the reasons listed.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from ingest.contracts import entity
+from ingest.landing import ingest_entity
+from ingest.warehouse import connect
+
+REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
+MAVEN = REAL / "maven_crm_sales_opportunities"
+OLIST = REAL / "olist_ecommerce_sample3000"
+
+pytestmark = [
+    pytest.mark.real,
+    pytest.mark.skipif(not (MAVEN.is_dir() and OLIST.is_dir()),
+                       reason=f"real exports not found at {REAL} (shared/data/real is not "
+                       "part of the repository; these tests run where it is mounted)"),
+]
+
+
+def records(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        return list(csv.DictReader(handle))
+
+
+def landing_with(tmp: Path, folder: str, source: Path, profile: str, files=None) -> Path:
+    """A landing folder whose `folder/` links to the real files (they are never copied)."""
+    target = tmp / "landing" / folder
+    target.mkdir(parents=True)
+    for path in sorted(source.glob("*.csv")) if files is None else files:
+        (target / path.name).symlink_to(path)
+    (target / "profile.yml").write_text(profile, encoding="utf-8")
+    return tmp / "landing"
+
+
+def build(landing: Path, home: Path, *extra: str) -> None:
+    from orchestration.cli import main
+
+    assert main(["build", "--landing", str(landing), "--home", str(home), *extra]) == 0
+
+
+@pytest.fixture(scope="session")
+def maven_home(tmp_path_factory) -> Path:
+    tmp = tmp_path_factory.mktemp("maven")
+    build(landing_with(tmp, "maven", MAVEN, "extends: maven_crm\n"), tmp / "home")
+    return tmp / "home"
+
+
+@pytest.fixture(scope="session")
+def olist_home(tmp_path_factory) -> Path:
+    tmp = tmp_path_factory.mktemp("olist")
+    build(landing_with(tmp, "olist", OLIST, "extends: olist\n"), tmp / "home",
+          "--reporting-currency", "BRL")
+    return tmp / "home"
+
+
+def query(home: Path, sql: str) -> list[tuple]:
+    with connect(home / "warehouse.duckdb", read_only=True) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def test_maven_pipeline_loads_every_dated_deal_and_quarantines_the_undated(maven_home):
+    pipeline = records(MAVEN / "sales_pipeline.csv")
+    undated = [r for r in pipeline if not r["engage_date"].strip()]
+    assert len(pipeline) == 8800 and len(undated) == 500
+    [(read, loaded, quarantined)] = query(maven_home, (
+        "SELECT rows_read, rows_loaded, rows_quarantined FROM audit.load_log "
+        "WHERE file_path = 'maven/sales_pipeline.csv'"))
+    assert (read, loaded, quarantined) == (len(pipeline), len(pipeline) - len(undated),
+                                           len(undated))
+    reasons = dict(query(maven_home, "SELECT reason, count(*) FROM audit.quarantine GROUP BY 1"))
+    assert reasons == {"created_at: required value is missing": len(undated)}
+    lines = {r[0] for r in query(maven_home, "SELECT line_number FROM audit.quarantine")}
+    assert lines == {i + 2 for i, r in enumerate(pipeline) if not r["engage_date"].strip()}
+    [(staged,)] = query(maven_home, "SELECT count(*) FROM staging.stg_crm__opportunities")
+    assert staged == len(pipeline) - len(undated)
+
+
+def test_maven_reference_files_and_value_maps(maven_home):
+    counts = dict(query(maven_home, """
+        SELECT 'reps', count(*) FROM staging.stg_crm__reps UNION ALL
+        SELECT 'accounts', count(*) FROM staging.stg_crm__accounts UNION ALL
+        SELECT 'products', count(*) FROM staging.stg_orders__products"""))
+    assert counts == {"reps": len(records(MAVEN / "sales_teams.csv")),
+                      "accounts": len(records(MAVEN / "accounts.csv")),
+                      "products": len(records(MAVEN / "products.csv"))}
+    products = {r[0] for r in query(
+        maven_home, "SELECT DISTINCT product_id FROM staging.stg_crm__opportunities")}
+    assert "GTXPro" not in products and "GTX Pro" in products
+    assert products <= {r["product"] for r in records(MAVEN / "products.csv")}
+    industries = {r[0] for r in query(maven_home, "SELECT industry FROM staging.stg_crm__accounts")}
+    assert "technolgy" not in industries and "technology" in industries
+    stages = Counter(r[0] for r in query(
+        maven_home, "SELECT canonical_stage FROM staging.stg_crm__opportunities"))
+    source = Counter(r["deal_stage"] for r in records(MAVEN / "sales_pipeline.csv")
+                     if r["engage_date"].strip())
+    assert stages == {"closed_won": source["Won"], "closed_lost": source["Lost"],
+                      "qualification": source["Engaging"]}
+
+
+def test_maven_mdy_variant_gives_the_same_dates(tmp_path):
+    [variant] = sorted((MAVEN / "variants").glob("*.csv"))
+    landing = landing_with(tmp_path, "maven", MAVEN,
+                           "extends: maven_crm\noptions: {date_order: MDY}\n", files=[variant])
+    with connect(tmp_path / "w.duckdb") as conn:
+        [result] = ingest_entity(conn, landing, entity("crm", "opportunities")).files
+        got = dict(conn.execute("SELECT opportunity_id, created_at::DATE::VARCHAR || '/' || "
+                                "coalesce(close_date::VARCHAR, '') FROM "
+                                "raw.crm__opportunities").fetchall())
+    expected = {r["opportunity_id"]: f"{r['engage_date']}/{r['close_date']}"
+                for r in records(MAVEN / "sales_pipeline.csv") if r["engage_date"]}
+    assert result.rows_loaded == len(expected)
+    assert got == expected
+
+
+def test_olist_staging_matches_the_files(olist_home):
+    expected = {
+        "stg_orders__orders": len(records(OLIST / "olist_orders_dataset.csv")),
+        "stg_orders__order_lines": len(records(OLIST / "olist_order_items_dataset.csv")),
+        "stg_orders__payments": len(records(OLIST / "olist_order_payments_dataset.csv")),
+        "stg_survey__responses": len(records(OLIST / "olist_order_reviews_dataset.csv")),
+        "stg_crm__accounts": len(records(OLIST / "olist_customers_dataset.csv")),
+        "stg_orders__products": len(records(OLIST / "olist_products_dataset.csv")),
+    }
+    quarantined = query(olist_home, "SELECT file_path, reason, count(*) FROM audit.quarantine "
+                                    "GROUP BY ALL")
+    assert quarantined == []  # the sample is clean for the contracts: nothing set aside
+    for table, rows in expected.items():
+        assert query(olist_home, f"SELECT count(*) FROM staging.{table}") == [(rows,)], table
+
+
+def test_olist_reviews_keep_their_text_lines_and_customer(olist_home):
+    path = OLIST / "olist_order_reviews_dataset.csv"
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        next(reader)
+        start, lines, multiline = 2, {}, 0
+        for row in reader:
+            lines[f"{row[0]}:{row[1]}"] = start
+            multiline += "\n" in row[4] or "\n" in row[3]
+            start = reader.line_num + 1
+    assert multiline > 100  # the oddity this test is about
+    got = dict(query(olist_home, "SELECT response_id, _source_line FROM "
+                                 "staging.stg_survey__responses"))
+    assert got == lines
+    orders = {r["order_id"]: r["customer_id"]
+              for r in records(OLIST / "olist_orders_dataset.csv")}
+    accounts = dict(query(olist_home, "SELECT response_id, account_id FROM "
+                                      "staging.stg_survey__responses"))
+    assert all(accounts[key] == orders[key.split(":")[1]] for key in accounts)
