@@ -250,16 +250,30 @@ def _parse_select(delivery: Delivery, plan: ColumnPlan, excel: bool) -> str:
 
 
 def _rules_sql(delivery: Delivery) -> str:
-    """Row rules over parsed columns, appended to `_errors`."""
-    rules = delivery.entity.rules
-    if not rules:
-        return "_errors"
-    rule_errors = ", ".join(
+    """Row rules over parsed columns, and key uniqueness within the file, added to `_errors`.
+
+    When a key repeats in one file, the newest version (version column, then the later line)
+    loads and the others are quarantined, naming the line that was kept. Only rows without
+    other errors compete, so a broken newer row never displaces a good older one."""
+    entity = delivery.entity
+    keys = ", ".join(ident(k) for k in entity.key)
+    order = (f"{ident(entity.version_column)} DESC NULLS LAST, " if entity.version_column
+             else "") + "_source_line DESC"
+    window = f"(PARTITION BY {keys}, len(_errors) = 0 ORDER BY {order})"
+    all_keys = " AND ".join(f"{ident(k)} IS NOT NULL" for k in entity.key)
+    duplicate = (
+        f"CASE WHEN len(_errors) = 0 AND {all_keys} AND row_number() OVER {window} > 1 "
+        f"THEN {{'column': {literal(entity.key[0])}, 'reason': 'duplicate key in this file; "
+        f"the version at line ' || CAST(first_value(_source_line) OVER {window} AS VARCHAR) "
+        f"|| ' is kept'}} END"
+    )
+    rule_errors = [
         f"CASE WHEN NOT ({condition}) THEN {{'column': {literal(column)}, "
         f"'reason': {literal(reason)}}} END"
-        for column, condition, reason in rules
-    )
-    return f"list_concat(_errors, list_filter([{rule_errors}], lambda e: e IS NOT NULL))"
+        for column, condition, reason in entity.rules
+    ]
+    return (f"list_concat(_errors, list_filter([{', '.join([*rule_errors, duplicate])}], "
+            "lambda e: e IS NOT NULL))")
 
 
 def load_file(conn: duckdb.DuckDBPyConnection, delivery: Delivery) -> FileResult:

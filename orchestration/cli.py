@@ -116,6 +116,22 @@ def cmd_ui(args: argparse.Namespace) -> int:
     return subprocess.call(command, cwd=settings.PROJECT_ROOT)
 
 
+def cmd_retract(args: argparse.Namespace) -> int:
+    from ingest.quality import retract_file
+    from ingest.warehouse import connect
+
+    settings.configure(home_dir=args.home)
+    with connect(settings.warehouse_path()) as conn:
+        loads = retract_file(conn, args.file_path)
+    if not loads:
+        print(f"no loaded file {args.file_path!r} in {settings.warehouse_path()} "
+              "(paths are relative to the landing folder, as in audit.load_log)", file=sys.stderr)
+        return 1
+    print(f"retracted {args.file_path}: load(s) {', '.join(map(str, loads))} removed from raw "
+          "and quarantine; the next build loads whatever is delivered now")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="sales-wh",
@@ -151,6 +167,13 @@ def parser() -> argparse.ArgumentParser:
             cmd.set_defaults(func=cmd_ui)
         else:
             cmd.set_defaults(func=cmd_build)
+    retract = sub.add_parser(
+        "retract", help="take a loaded file back out of the warehouse",
+        description="Remove every row a file loaded (raw and quarantine); audit.load_log keeps "
+        "the history as 'retracted'. Use it when a delivered file was wrong.")
+    retract.add_argument("file_path", help="as in audit.load_log, e.g. crm/reps/2026-11-28.csv")
+    retract.add_argument("--home", default=None, help="folder of warehouse.duckdb")
+    retract.set_defaults(func=cmd_retract)
     return top
 
 

@@ -32,7 +32,7 @@ def test_checks_cover_ingest_and_dbt_tests():
 
     checks = {(k.asset_key.to_user_string(), k.name)
               for k in defs.resolve_asset_graph().asset_check_keys}
-    assert ("raw/orders__order_lines", "rows_conserved") in checks
+    assert ("raw/orders__order_lines", "contract_suite") in checks
     assert ("raw/orders__order_lines", "files_readable") in checks
     assert ("marts/mart_rep_kpis", "unique_combination_of_columns_mart_rep_kpis_month__rep_id") \
         in checks

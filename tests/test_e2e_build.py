@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from ingest.contracts import ENTITIES
 from ingest.warehouse import connect
 
 pytestmark = pytest.mark.e2e
@@ -156,7 +157,7 @@ def test_a_second_build_loads_nothing_and_gives_identical_marts(built_home, smal
     assert fingerprint() == before
     with connect(built_home / "warehouse.duckdb", read_only=True) as conn:
         assert conn.execute("SELECT count(*), count(DISTINCT content_hash) FROM audit.load_log"
-                            ).fetchall() == [(17, 17)]
+                            ).fetchall() == [(len(ENTITIES), len(ENTITIES))]
 
 
 def test_a_rejected_file_fails_the_build_but_the_rest_still_builds(small_landing, tmp_path):
@@ -174,3 +175,36 @@ def test_a_rejected_file_fails_the_build_but_the_rest_still_builds(small_landing
             "SELECT status, message FROM audit.load_log WHERE file_path = 'crm/reps/broken.csv'"
         ).fetchall()
     assert status == "rejected" and "missing required column(s)" in message
+
+
+def test_a_later_file_updates_records_by_key(small_landing, tmp_path):
+    """Deliver the company, then a later opportunities file that closes some open deals and
+    reopens nothing: staging holds the newer version, with the later file as its source."""
+    import shutil
+
+    from orchestration.cli import main
+
+    landing = tmp_path / "landing"
+    shutil.copytree(small_landing, landing)
+    home = tmp_path / "home"
+    assert main(["build", "--landing", str(landing), "--home", str(home)]) == 0
+    opportunities = rows(landing, "crm", "opportunities")
+    still_open = [o for o in opportunities if not o["stage"].startswith("Closed")][:5]
+    assert still_open
+    later = landing / "crm/opportunities/2026-11-15.csv"
+    with later.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(opportunities[0]))
+        writer.writeheader()
+        for opp in still_open:
+            writer.writerow({**opp, "stage": "Closed Won", "close_date": "2026-10-31",
+                             "probability": "1.00", "updated_at": "2026-11-15 08:00:00"})
+    assert main(["build", "--landing", str(landing), "--home", str(home)]) == 0
+    with connect(home / "warehouse.duckdb", read_only=True) as conn:
+        staged = conn.execute(
+            "SELECT opportunity_id, canonical_stage, _source_file FROM "
+            "staging.stg_crm__opportunities WHERE opportunity_id IN "
+            f"({', '.join(repr(o['opportunity_id']) for o in still_open)})").fetchall()
+        total = conn.execute("SELECT count(*) FROM staging.stg_crm__opportunities").fetchall()
+    assert {s[1] for s in staged} == {"closed_won"} and len(staged) == len(still_open)
+    assert {s[2] for s in staged} == {"crm/opportunities/2026-11-15.csv"}
+    assert total == [(len(opportunities),)]

@@ -10,7 +10,7 @@ import pytest
 
 from ingest.contracts import ENTITIES, entity
 from ingest.landing import ingest_entity
-from ingest.reconcile import conservation_breaks
+from ingest.quality import validate_pending_loads
 from ingest.warehouse import connect
 
 
@@ -54,7 +54,8 @@ def test_good_rows_load_typed_and_bad_rows_are_quarantined_with_line_and_reason(
     log = conn.execute("SELECT file_path, rows_read, rows_loaded, rows_quarantined, status "
                        "FROM audit.load_log").fetchall()
     assert log == [("orders/order_lines/a.csv", 4, 1, 3, "loaded")]
-    assert conservation_breaks(conn, entity("orders", "order_lines")) == []
+    suite = validate_pending_loads(conn, entity("orders", "order_lines"))
+    assert suite.passed and suite.rows_checked == 1, suite.failures
 
 
 def test_same_bytes_twice_load_nothing_and_a_new_file_loads(conn, tmp_path):
@@ -154,3 +155,24 @@ def test_a_failure_mid_file_leaves_nothing_half_loaded(conn, tmp_path, monkeypat
         ingest_entity(conn, landing, entity("orders", "order_lines"))
     assert conn.execute("SELECT count(*) FROM raw.orders__order_lines").fetchall() == [(0,)]
     assert conn.execute("SELECT count(*) FROM audit.quarantine").fetchall() == [(0,)]
+
+
+def test_a_key_repeated_in_one_file_keeps_the_newest_version(conn, tmp_path):
+    landing = tmp_path / "landing"
+    write(landing / "orders/orders/o.csv",
+          "order_id,account_id,order_date,channel,status,currency,updated_at\n"
+          "O1,A1,2026-01-01,direct,placed,USD,2026-01-02 10:00\n"      # line 2: older
+          "O2,A1,2026-01-01,direct,placed,USD,2026-01-02 10:00\n"      # line 3
+          "O1,A1,2026-01-01,direct,shipped,USD,2026-01-05 10:00\n"     # line 4: newest O1
+          "O1,A1,2026-01-01,direct,delivered,USD,not a time\n"         # line 5: broken
+          "O2,A1,2026-01-01,direct,cancelled,USD,2026-01-02 10:00\n")  # line 6: same time
+    [result] = ingest_entity(conn, landing, entity("orders", "orders")).files
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (5, 2, 3)
+    assert conn.execute("SELECT order_id, status, _source_line FROM raw.orders__orders "
+                        "ORDER BY 1").fetchall() == [("O1", "shipped", 4), ("O2", "cancelled", 6)]
+    reasons = dict(conn.execute("SELECT line_number, reason FROM audit.quarantine").fetchall())
+    assert reasons == {
+        2: "order_id: duplicate key in this file; the version at line 4 is kept",
+        3: "order_id: duplicate key in this file; the version at line 6 is kept",
+        5: "updated_at: not a timestamp in a known form",
+    }

@@ -1,16 +1,17 @@
 """One asset per source entity: load new landing files into `raw.<source>__<entity>`.
 
-Each asset carries two checks. `rows_conserved` (blocking) recounts every file of the entity in
-the warehouse itself: rows read = rows in the raw table + rows in quarantine, per load. When it
+Each asset carries two checks. `contract_suite` (blocking) runs the Great Expectations suite of
+ingest/quality.py on every load not yet passed: schema and types, required fields, keys unique
+within a file, value sets and ranges, and rows read = rows loaded + rows quarantined. When it
 fails, nothing downstream runs. `files_readable` fails (without blocking the other files) when
-a file was rejected whole, so the run ends non-zero and says which file and why.
+a file was rejected whole or a profile is broken, so the run ends non-zero and says why.
 """
 
 import dagster as dg
 
 from ingest.contracts import ENTITIES, Entity
 from ingest.landing import ingest_entity
-from ingest.reconcile import conservation_breaks
+from ingest.quality import validate_pending_loads
 from orchestration.resources import WarehouseResource
 from orchestration.settings import WAREHOUSE_POOL
 
@@ -30,8 +31,10 @@ def build_ingest_asset(entity: Entity) -> dg.AssetsDefinition:
         description=f"{entity.source}/{entity.name} exports loaded as typed rows; bad rows go "
         "to audit.quarantine with file, line, column and reason.",
         check_specs=[
-            dg.AssetCheckSpec("rows_conserved", asset=key, blocking=True,
-                              description="rows read = rows loaded + rows quarantined, per file"),
+            dg.AssetCheckSpec("contract_suite", asset=key, blocking=True,
+                              description="Great Expectations: schema and types, required "
+                              "fields, keys unique per file, value sets and ranges, rows read "
+                              "= loaded + quarantined"),
             dg.AssetCheckSpec("files_readable", asset=key,
                               description="no file of this entity was rejected whole"),
         ],
@@ -42,7 +45,7 @@ def build_ingest_asset(entity: Entity) -> dg.AssetsDefinition:
             table_rows = conn.execute(
                 f'SELECT count(*) FROM raw."{entity.table}"'
             ).fetchall()[0][0]
-            breaks = conservation_breaks(conn, entity)
+            suite = validate_pending_loads(conn, entity)
         for warning in outcome.warnings:
             context.log.warning(warning)
         for file in outcome.rejected:
@@ -65,9 +68,16 @@ def build_ingest_asset(entity: Entity) -> dg.AssetsDefinition:
             }
         )
         yield dg.AssetCheckResult(
-            check_name="rows_conserved",
-            passed=not breaks,
-            metadata={"breaks": "\n".join(breaks) or "none"},
+            check_name="contract_suite",
+            passed=suite.passed,
+            metadata={
+                "loads_validated": len(suite.load_ids),
+                "rows_validated": suite.rows_checked,
+                "expectations": suite.expectations,
+                "failures": "\n".join(suite.failures) or "none",
+                "fix": "none needed" if suite.passed else "correct the file and deliver it "
+                "again, then `sales-wh retract <file>` the failed load",
+            },
         )
         problems = [f.message for f in outcome.rejected] + outcome.problems
         yield dg.AssetCheckResult(

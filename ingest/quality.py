@@ -1,0 +1,194 @@
+"""The ingest data-quality suite: Great Expectations 1.x over what each load put in `raw`.
+
+For every load of an entity that has not yet passed, three validations run:
+- schema: the raw table has the contract's columns, in order, with the contract's types;
+- rows: required fields filled, keys unique within each file, values in their sets and ranges;
+- conservation: rows read = rows in the raw table + rows in quarantine, per file.
+Results are recorded in `audit.load_checks`; a load that failed is validated again on every run
+(and keeps blocking) until it is fixed or retracted (`sales-wh retract FILE`).
+
+Great Expectations takes seconds to import, so it is imported inside `validate_pending_loads`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from ingest.contracts import SQL_TYPES, Entity, Kind
+from ingest.sql import ident, qualified
+from ingest.warehouse import RAW_METADATA_COLUMNS
+
+SUITE = "ingest_contract"
+
+LOAD_CHECKS_DDL = """
+CREATE TABLE IF NOT EXISTS audit.load_checks (
+    load_id BIGINT NOT NULL,
+    suite VARCHAR NOT NULL,
+    passed BOOLEAN NOT NULL,
+    failures VARCHAR,
+    checked_at TIMESTAMP NOT NULL
+)
+"""
+
+
+@dataclass
+class SuiteOutcome:
+    load_ids: list[int] = field(default_factory=list)
+    rows_checked: int = 0
+    expectations: int = 0
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+def _expected_types(entity: Entity) -> list[tuple[str, str]]:
+    columns = [(c.name, SQL_TYPES[c.kind]) for c in entity.columns]
+    return columns + list(RAW_METADATA_COLUMNS)
+
+
+def pending_loads(conn: duckdb.DuckDBPyConnection, entity: Entity) -> list[int]:
+    conn.execute(LOAD_CHECKS_DDL)
+    rows = conn.execute(
+        "SELECT load_id FROM audit.load_log WHERE source = ? AND entity = ? AND status = 'loaded'"
+        " AND load_id NOT IN (SELECT load_id FROM audit.load_checks WHERE suite = ? AND passed)"
+        " ORDER BY load_id",
+        [entity.source, entity.name, SUITE],
+    ).fetchall()
+    return [int(r[0]) for r in rows]
+
+
+def _row_expectations(entity: Entity, gxe: Any) -> list[Any]:
+    expectations: list[Any] = [
+        gxe.ExpectCompoundColumnsToBeUnique(column_list=[*entity.key, "_load_id"]),
+    ]
+    for column in entity.columns:
+        if column.required:
+            expectations.append(gxe.ExpectColumnValuesToNotBeNull(column=column.name))
+        if column.allowed:
+            expectations.append(gxe.ExpectColumnValuesToBeInSet(column=column.name,
+                                                                value_set=list(column.allowed)))
+        if column.min_value is not None or column.max_value is not None:
+            expectations.append(gxe.ExpectColumnValuesToBeBetween(
+                column=column.name, min_value=column.min_value, max_value=column.max_value))
+    return expectations
+
+
+def _rows_frame(conn: duckdb.DuckDBPyConnection, entity: Entity, load_ids: list[int]
+                ) -> pd.DataFrame:
+    """Only the columns the expectations read; numbers with ranges as DOUBLE for GX."""
+    needed = dict.fromkeys([*entity.key, "_load_id"])
+    for column in entity.columns:
+        if column.required or column.allowed or column.min_value is not None \
+                or column.max_value is not None:
+            needed[column.name] = None
+    numeric = {Kind.MONEY, Kind.PRICE, Kind.RATE, Kind.INTEGER}
+    select = []
+    for name in needed:
+        kind = entity.column(name).kind if name in entity.column_names else None
+        cast = "DOUBLE" if kind in numeric else "VARCHAR" if kind else "BIGINT"
+        select.append(f"CAST({ident(name)} AS {cast}) AS {ident(name)}")
+    ids = ", ".join(str(int(i)) for i in load_ids)
+    return conn.execute(
+        f"SELECT {', '.join(select)} FROM {qualified('raw', entity.table)} "
+        f"WHERE _load_id IN ({ids})"
+    ).df()
+
+
+def _describe(result: Any) -> str:
+    config = result.expectation_config
+    kwargs = {k: v for k, v in config.kwargs.items() if k not in ("batch_id",)}
+    details = result.result or {}
+    examples = details.get("partial_unexpected_list") or details.get("observed_value")
+    count = details.get("unexpected_count")
+    text = f"{config.type}({kwargs})"
+    if count is not None:
+        text += f": {count} unexpected"
+    if examples:
+        text += f", e.g. {str(examples)[:300]}"
+    return text
+
+
+def validate_pending_loads(conn: duckdb.DuckDBPyConnection, entity: Entity) -> SuiteOutcome:
+    """Run the suite on every load of `entity` not yet passed; record and return the outcome."""
+    outcome = SuiteOutcome(load_ids=pending_loads(conn, entity))
+    if not outcome.load_ids:
+        return outcome
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    batches = context.data_sources.add_pandas(f"{SUITE}_{entity.table}")
+
+    def run(name: str, frame: pd.DataFrame, expectations: list[Any]) -> None:
+        suite = gx.ExpectationSuite(name=f"{entity.table}.{name}")
+        for expectation in expectations:
+            suite.add_expectation(expectation)
+        batch = batches.add_dataframe_asset(name).add_batch_definition_whole_dataframe(name)
+        result = batch.get_batch(batch_parameters={"dataframe": frame}).validate(suite)
+        outcome.expectations += len(result.results)
+        outcome.failures += [f"{name}: {_describe(r)}" for r in result.results if not r.success]
+
+    actual = conn.execute(
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = 'raw' AND table_name = ? ORDER BY ordinal_position",
+        [entity.table],
+    ).fetchall()
+    expected = _expected_types(entity)
+    schema = pd.DataFrame({
+        "position": range(max(len(actual), len(expected))),
+        "actual": [f"{n} {t}" for n, t in actual] + [None] * (len(expected) - len(actual)),
+        "expected": [f"{n} {t}" for n, t in expected] + [None] * (len(actual) - len(expected)),
+    })
+    run("schema", schema, [gxe.ExpectColumnPairValuesToBeEqual(column_A="actual",
+                                                              column_B="expected")])
+    rows = _rows_frame(conn, entity, outcome.load_ids)
+    outcome.rows_checked = len(rows)
+    run("rows", rows, _row_expectations(entity, gxe))
+    ids = ", ".join(str(i) for i in outcome.load_ids)
+    conservation = conn.execute(
+        f"""
+        SELECT log.file_path, log.rows_read,
+               (SELECT count(*) FROM {qualified('raw', entity.table)} r
+                 WHERE r._load_id = log.load_id)
+             + (SELECT count(*) FROM audit.quarantine q WHERE q.load_id = log.load_id)
+               AS rows_accounted
+        FROM audit.load_log log WHERE log.load_id IN ({ids})
+        """
+    ).df()
+    run("conservation", conservation, [gxe.ExpectColumnPairValuesToBeEqual(
+        column_A="rows_read", column_B="rows_accounted")])
+    conn.executemany(
+        "INSERT INTO audit.load_checks VALUES (?, ?, ?, ?, now()::TIMESTAMP)",
+        [[load_id, SUITE, outcome.passed, "\n".join(outcome.failures) or None]
+         for load_id in outcome.load_ids],
+    )
+    return outcome
+
+
+def retract_file(conn: duckdb.DuckDBPyConnection, file_path: str) -> list[int]:
+    """Remove every load of `file_path` from raw and quarantine; the log keeps the history
+    with status 'retracted', and the same bytes may be delivered again."""
+    loads = conn.execute(
+        "SELECT load_id, source, entity FROM audit.load_log "
+        "WHERE file_path = ? AND status = 'loaded'", [file_path]).fetchall()
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        for load_id, source, entity_name in loads:
+            conn.execute(f"DELETE FROM {qualified('raw', f'{source}__{entity_name}')} "
+                         "WHERE _load_id = ?", [load_id])
+            conn.execute("DELETE FROM audit.quarantine WHERE load_id = ?", [load_id])
+            conn.execute("UPDATE audit.load_log SET status = 'retracted' WHERE load_id = ?",
+                         [load_id])
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return [int(r[0]) for r in loads]
