@@ -50,7 +50,8 @@ def main() -> None:
     for scale in options.scales.split(","):
         work = Path(tempfile.mkdtemp(prefix=f"bench-{scale}-"))
         try:
-            gen_runs, build_runs, rebuild_runs = [], [], []
+            gen_runs, build_runs, rebuild_runs, ingest_runs = [], [], [], []
+            ingest_rates = []
             lines = "?"
             for _ in range(options.runs):
                 shutil.rmtree(work / "landing", ignore_errors=True)
@@ -58,6 +59,11 @@ def main() -> None:
                                         "--scale", scale])
                 gen_runs.append((wall, rss))
                 lines = count(out, r"orders/order_lines\s+([\d,]+)")
+            for _ in range(options.runs):  # ingest alone: the order-lines export into DuckDB
+                wall, rss, out = timed([sys.executable, "bench/ingest_entity.py", "--landing",
+                                        str(work / "landing"), "--db", str(work / "i.duckdb")])
+                ingest_runs.append((wall, rss))
+                ingest_rates.append(float(count(out, r"rows_per_second=(\d+)")))
             for _ in range(options.runs):
                 shutil.rmtree(work / "home", ignore_errors=True)
                 build_runs.append(timed([*cli, "build", "--landing", str(work / "landing"),
@@ -65,6 +71,11 @@ def main() -> None:
                 # The same landing folder again: nothing new loads, dbt rebuilds the marts.
                 rebuild_runs.append(timed([*cli, "build", "--landing", str(work / "landing"),
                                            "--home", str(work / "home")])[:2])
+            print(f"| ingest order lines (in-process rows/s: median "
+                  f"{statistics.median(ingest_rates):,.0f}) | {scale} | {lines} | "
+                  f"{statistics.median([w for w, _ in ingest_runs]):.1f} | "
+                  f"{', '.join(f'{w:.1f}' for w, _ in ingest_runs)} | "
+                  f"{max(r for _, r in ingest_runs) / 1024:.0f} |", flush=True)
             for step, runs in (("generate", gen_runs), ("build (fresh)", build_runs),
                                ("build (no new files)", rebuild_runs)):
                 walls = [w for w, _ in runs]

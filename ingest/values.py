@@ -99,10 +99,14 @@ def number_text(text: str, options: Options) -> str:
         grouped = r"-?\d{1,3}(,\d{3})+(\.\d+)?"
         plain = f"replace({body}, ',', '')"
         simple = r"-?(\d+(\.\d*)?|\.\d+)([eE]-?\d+)?"
-    return (
+    general = (
         f"CASE WHEN regexp_full_match({body}, {literal(grouped)}) "
         f"OR regexp_full_match({body}, {literal(simple)}) THEN {plain} END"
     )
+    if options.decimal_mark == ",":
+        return general
+    # Fast path for the common plain form (1234.50): no regular expressions at all.
+    return f"CASE WHEN TRY_CAST({text} AS DOUBLE) IS NOT NULL THEN {text} ELSE {general} END"
 
 
 def parse_expression(kind: Kind, text: str, options: Options, excel_serials: bool = False) -> str:
