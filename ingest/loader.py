@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingest.contracts import FileResult
+from ingest.contracts import Entity, FileResult
 from ingest.profiles import FileMapping, template_fields
 from ingest.readers import (
     LINE_COLUMN,
@@ -47,7 +47,7 @@ class Delivery:
     root: Path  # the folder the profile's patterns (and lookups) are relative to
 
     @property
-    def entity(self):
+    def entity(self) -> Entity:
         return self.mapping.entity
 
 

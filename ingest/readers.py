@@ -283,9 +283,17 @@ def _read_csv_with_python(
             records.append(fields)
             lines.append(line)
     columns = columns or []
+    _records_to_temp_table(conn, table, columns, records, lines)
+    return columns, rejected
+
+
+def _records_to_temp_table(conn: duckdb.DuckDBPyConnection, table: str, columns: list[str],
+                           records: list[list[str | None]], lines: list[int]) -> None:
+    """Records read in Python → TEMP `table` of text columns (empty text as NULL) + `_line`."""
     frame = pd.DataFrame(records, columns=[f"c{i}" for i in range(len(columns))], dtype=object)
     frame[LINE_COLUMN] = pd.Series(lines, dtype="int64")
-    renamed = ", ".join(f"NULLIF(c{i}, '') AS {ident(c)}" for i, c in enumerate(columns))
+    renamed = ", ".join(f"NULLIF(CAST(c{i} AS VARCHAR), '') AS {ident(c)}"
+                        for i, c in enumerate(columns))
     conn.register("_ingest_python_rows", frame)
     try:
         conn.execute(
@@ -294,7 +302,6 @@ def _read_csv_with_python(
         )
     finally:
         conn.unregister("_ingest_python_rows")
-    return columns, rejected
 
 
 # -- XLSX ---------------------------------------------------------------------------------------
@@ -340,15 +347,7 @@ def _read_xlsx(
     finally:
         book.close()
     columns = header or []
-    frame = pd.DataFrame(records, columns=[f"c{i}" for i in range(len(columns))], dtype=object)
-    frame[LINE_COLUMN] = pd.Series(lines, dtype="int64")
-    renamed = ", ".join(f"CAST(c{i} AS VARCHAR) AS {ident(c)}" for i, c in enumerate(columns))
-    conn.register("_ingest_xlsx_rows", frame)
-    try:
-        conn.execute(f"CREATE OR REPLACE TEMP TABLE {ident(table)} AS "
-                     f"SELECT {renamed}, {LINE_COLUMN} FROM _ingest_xlsx_rows")
-    finally:
-        conn.unregister("_ingest_xlsx_rows")
+    _records_to_temp_table(conn, table, columns, records, lines)
     return ReadResult(columns, "xlsx")
 
 

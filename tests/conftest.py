@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from ingest.warehouse import connect
 from synthetic.generate import generate
 
 SMALL_SCALE = 0.1
@@ -26,3 +27,10 @@ def built_home(small_landing: Path, tmp_path_factory: pytest.TempPathFactory) ->
     home = tmp_path_factory.mktemp("home")
     assert main(["build", "--landing", str(small_landing), "--home", str(home)]) == 0
     return home
+
+
+@pytest.fixture
+def conn(tmp_path: Path):
+    """A fresh warehouse file for one test, closed afterwards."""
+    with connect(tmp_path / "w.duckdb") as connection:
+        yield connection

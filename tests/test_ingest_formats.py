@@ -12,15 +12,8 @@ import pytest
 
 from ingest.contracts import entity
 from ingest.landing import ingest_entity
-from ingest.warehouse import connect
 
 REPS_HEADER = ["rep_id", "rep_name", "region", "role", "hire_date"]
-
-
-@pytest.fixture
-def conn(tmp_path: Path):
-    with connect(tmp_path / "w.duckdb") as connection:
-        yield connection
 
 
 def put(landing: Path, relative: str, data: bytes) -> Path:

@@ -11,19 +11,12 @@ import pytest
 from ingest.contracts import ENTITIES, entity
 from ingest.landing import ingest_entity
 from ingest.quality import validate_pending_loads
-from ingest.warehouse import connect
 
 
 def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
-
-
-@pytest.fixture
-def conn(tmp_path: Path):
-    with connect(tmp_path / "w.duckdb") as connection:
-        yield connection
 
 
 LINES_HEADER = "order_id,line_no,product_id,quantity,unit_price,discount_amount,note\n"

@@ -11,19 +11,12 @@ import pytest
 from ingest.contracts import entity
 from ingest.landing import ingest_entity, scan_landing
 from ingest.profiles import ProfileError, load_profile, shipped_profiles
-from ingest.warehouse import connect
 
 
 def put(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
-
-
-@pytest.fixture
-def conn(tmp_path: Path):
-    with connect(tmp_path / "w.duckdb") as connection:
-        yield connection
 
 
 def test_shipped_profiles_load():
