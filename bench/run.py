@@ -25,7 +25,10 @@ def timed(command: list[str]) -> tuple[float, int, str]:
     done = subprocess.run(["/usr/bin/time", "-v", *command], cwd=ROOT, capture_output=True,
                           text=True, check=False)
     if done.returncode != 0:
-        sys.exit(f"failed: {' '.join(command)}\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+        logs = [p for p in map(Path, command) if (p / "logs" / "build.log").exists()]
+        detail = (logs[0] / "logs" / "build.log").read_text()[-6000:] if logs else ""
+        sys.exit(f"failed: {' '.join(command)}\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
+                 f"\n--- build.log ---\n{detail}")
     wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)", done.stderr)
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
     assert wall and rss, done.stderr[-1000:]

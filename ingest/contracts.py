@@ -108,7 +108,10 @@ ENTITIES: tuple[Entity, ...] = (
         _c("rep_id", req=True), _c("rep_name", req=True), _c("region", req=True),
         _c("role", req=True, allowed=REP_ROLES), _c("manager_id"), _c("team"), _c("email"),
         _c("hire_date", D), _c("end_date", D),
-    ), key=("rep_id",)),
+        # Optional addition to the v1 contract: when the record last changed. It dates each
+        # version of the hierarchy (dim_rep); without it a version dates from its delivery.
+        _c("updated_at", TS),
+    ), key=("rep_id",), version_column="updated_at"),
     Entity("crm", "accounts", (
         _c("account_id", req=True), _c("account_name", req=True), _c("region", req=True),
         _c("created_at", TS, req=True), _c("industry"),

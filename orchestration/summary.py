@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.warehouse import connect
+import duckdb
 
 REPORTED_SCHEMAS = ("raw", "audit", "staging", "intermediate", "marts", "forecast", "finance")
 
@@ -17,10 +20,29 @@ class TableCount:
     rows: int
 
 
+@contextmanager
+def _open_when_free(warehouse: Path, seconds: float = 30.0) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection; waits while a writer that is finishing (a dbt process that
+    failed a moment ago) still holds the file."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            conn = duckdb.connect(str(warehouse), read_only=True)
+            break
+        except duckdb.IOException:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
 def table_counts(warehouse: Path) -> list[TableCount]:
     if not warehouse.exists():
         return []
-    with connect(warehouse, read_only=True) as conn:
+    with _open_when_free(warehouse) as conn:
         tables = conn.execute(
             "SELECT table_schema, table_name FROM information_schema.tables "
             "WHERE table_catalog = current_database() AND table_schema IN "

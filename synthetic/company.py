@@ -24,6 +24,7 @@ from synthetic.writer import CsvSink, date_text, money_text, timestamp_text
 START = date(2024, 11, 1)
 MONTHS = 24
 END = date(2026, 10, 31)  # last day of data: the default as-of date of the marts
+REORG_DAY = date(2025, 7, 1)
 
 REGIONS = ("East", "West", "Central", "EMEA")
 REGION_WEIGHTS = np.array([0.32, 0.28, 0.2, 0.2])
@@ -152,6 +153,12 @@ class Company:
             add("Channel", region, manager, date(2021, 2, 1))
         reps = pd.DataFrame(rows)
         reps["quality"] = rng.normal(0.0, 0.6, len(reps))  # drives satisfaction and win rates
+        # A reorganisation on REORG_DAY: two Central AEs start reporting to the East manager.
+        central = reps[(reps.region == "Central") & (reps.role == "ae")].index[1:3]
+        east_manager = reps[(reps.region == "East") & (reps.role == "manager")].rep_id.iloc[0]
+        self.reorg = {reps.rep_id[i]: (reps.manager_id[i], reps.team[i]) for i in central}
+        reps.loc[central, "manager_id"] = east_manager
+        reps.loc[central, "team"] = "East team"
         self.reps = reps
         self.ae = reps[reps.role == "ae"].reset_index(drop=True)
         self.sdrs_by_region = np.array(
@@ -253,11 +260,34 @@ def _random_times(rng: np.random.Generator, month: Month, n: int) -> np.ndarray:
     return month.start.astype("datetime64[s]") + seconds.astype("timedelta64[s]")
 
 
+def rep_snapshots(company: Company) -> dict[str, pd.DataFrame]:
+    """The reps export as the CRM gave it on three days: before the reorganisation, after it
+    (with the spring hires), and at the end (with the leaver's end date). `updated_at` says
+    when each record last changed, so the warehouse can replay the hierarchy month by month."""
+    final = company.reps.drop(columns=["quality"]).copy()
+    hired = final.hire_date.map(lambda d: np.datetime64(d))
+    snapshots = {}
+    for day in (START, REORG_DAY, END):
+        reps = final[hired <= np.datetime64(day)].copy()
+        reps["updated_at"] = reps.hire_date.map(lambda d: f"{d} 00:00:00")
+        for rep_id, (manager, team) in company.reorg.items():
+            moved = reps.rep_id == rep_id
+            if day < REORG_DAY:
+                reps.loc[moved, ["manager_id", "team"]] = [manager, team]
+            else:
+                reps.loc[moved, "updated_at"] = f"{REORG_DAY} 09:00:00"
+        left = np.array([d is not None and d <= day for d in reps.end_date], dtype=bool)
+        reps.loc[left, "updated_at"] = reps.end_date[left].map(lambda d: f"{d} 17:00:00")
+        reps["end_date"] = [str(d) if ok else "" for d, ok in zip(reps.end_date, left,
+                                                                   strict=True)]
+        reps["hire_date"] = reps.hire_date.map(str)
+        snapshots[f"{day}.csv"] = reps
+    return snapshots
+
+
 def write_people_and_catalogue(company: Company, sink: CsvSink) -> None:
-    reps = company.reps.drop(columns=["quality"]).copy()
-    reps["hire_date"] = reps.hire_date.map(str)
-    reps["end_date"] = reps.end_date.map(lambda d: str(d) if d else "")
-    sink.write("crm", "reps", reps)
+    for name, reps in rep_snapshots(company).items():
+        sink.write_file("crm", "reps", name, reps)
     acc = company.accounts
     rng = company.stream_rng(1)
     phones = rng.integers(2_000_000, 9_999_999, len(acc))

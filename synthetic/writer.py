@@ -45,6 +45,7 @@ class CsvSink:
         self._handles: dict[tuple[str, str], TextIO] = {}
         self._columns: dict[tuple[str, str], list[str]] = {}
         self.rows: dict[str, int] = {}
+        self._snapshots: set[tuple[str, str]] = set()
 
     def _path(self, source: str, entity: str) -> Path:
         return self.root / source / entity / FILE_NAME
@@ -69,6 +70,20 @@ class CsvSink:
             raise ValueError(f"{source}/{entity}: columns changed between chunks")
         if len(frame):
             frame.to_csv(handle, header=False, index=False, lineterminator="\n")
+        self.rows[f"{source}/{entity}"] = self.rows.get(f"{source}/{entity}", 0) + len(frame)
+
+    def write_file(self, source: str, entity: str, name: str, frame: pd.DataFrame) -> None:
+        """One complete file of its own (e.g. one of several dated snapshots of an entity)."""
+        folder = self.root / source / entity
+        if (source, entity) not in self._snapshots:
+            self._snapshots.add((source, entity))
+            folder.mkdir(parents=True, exist_ok=True)
+            for old in folder.iterdir():
+                if old.is_file():
+                    old.unlink()
+        partial = folder / f"{name}.part"
+        frame.to_csv(partial, index=False, lineterminator="\n")
+        partial.replace(folder / name)
         self.rows[f"{source}/{entity}"] = self.rows.get(f"{source}/{entity}", 0) + len(frame)
 
     def close(self) -> dict[str, int]:

@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pytest
 
-from ingest.contracts import ENTITIES
 from ingest.warehouse import connect
 
 pytestmark = pytest.mark.e2e
@@ -28,7 +27,12 @@ CENT = Decimal("0.01")
 
 
 def rows(landing: Path, source: str, entity: str) -> list[dict[str, str]]:
-    [path] = list((landing / source / entity).glob("*.csv"))
+    """The entity's rows; where several files were delivered, the newest version of each key
+    (reps: one snapshot per file)."""
+    files = sorted((landing / source / entity).glob("*.csv"))
+    if entity == "reps":
+        files = files[-1:]
+    [path] = files
     with path.open(newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
 
@@ -153,11 +157,12 @@ def test_a_second_build_loads_nothing_and_gives_identical_marts(built_home, smal
         return hashlib.sha256(repr(mart(built_home)).encode()).hexdigest()
 
     before = fingerprint()
+    delivered = len(list(small_landing.rglob("*.csv")))
     assert main(["build", "--landing", str(small_landing), "--home", str(built_home)]) == 0
     assert fingerprint() == before
     with connect(built_home / "warehouse.duckdb", read_only=True) as conn:
         assert conn.execute("SELECT count(*), count(DISTINCT content_hash) FROM audit.load_log"
-                            ).fetchall() == [(len(ENTITIES), len(ENTITIES))]
+                            ).fetchall() == [(delivered, delivered)]
 
 
 def test_a_rejected_file_fails_the_build_but_the_rest_still_builds(small_landing, tmp_path):
@@ -208,3 +213,32 @@ def test_a_later_file_updates_records_by_key(small_landing, tmp_path):
     assert {s[1] for s in staged} == {"closed_won"} and len(staged) == len(still_open)
     assert {s[2] for s in staged} == {"crm/opportunities/2026-11-15.csv"}
     assert total == [(len(opportunities),)]
+
+
+def test_a_failed_blocking_check_stops_everything_downstream(small_landing, tmp_path):
+    """Schema drift in a raw table (a writer other than ingest changed it) fails the contract
+    suite of the next load; dbt does not run, and the build says so with exit code 1."""
+    import shutil
+
+    from dagster import DagsterEventType, DagsterInstance
+
+    from orchestration.cli import main
+
+    landing = tmp_path / "landing"
+    shutil.copytree(small_landing, landing)
+    home = tmp_path / "home"
+    assert main(["build", "--landing", str(landing), "--home", str(home)]) == 0
+    with connect(home / "warehouse.duckdb") as conn:
+        conn.execute("ALTER TABLE raw.crm__reps ALTER COLUMN hire_date TYPE VARCHAR")
+    (landing / "crm/reps/2026-11-15.csv").write_text(
+        "rep_id,rep_name,region,role\nR9999,New Rep,East,ae\n", encoding="utf-8")
+    assert main(["build", "--landing", str(landing), "--home", str(home)]) == 1
+    with DagsterInstance.from_ref(DagsterInstance.get().get_ref()) as instance:
+        [latest] = instance.get_runs(limit=1)
+        skipped = {e.step_key for e in instance.all_logs(
+            latest.run_id, of_type=DagsterEventType.STEP_SKIPPED)}
+        evaluations = [e.dagster_event.event_specific_data for e in instance.all_logs(
+            latest.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)]
+    assert "warehouse_dbt_assets" in skipped
+    failed = [(e.asset_key.to_user_string(), e.check_name) for e in evaluations if not e.passed]
+    assert failed == [("raw/crm__reps", "contract_suite")]

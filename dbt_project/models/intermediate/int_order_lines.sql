@@ -47,7 +47,8 @@ joined as (
         cast(lines.quantity as decimal(38, 4)) * lines.unit_price
             - lines.discount_amount as net_amount,
         -- Returns beyond the quantity sold are capped (and caught by a test upstream).
-        least(coalesce(returns.returned_quantity, 0), lines.quantity) as returned_quantity,
+        cast(least(coalesce(returns.returned_quantity, 0), lines.quantity) as bigint)
+            as returned_quantity,
         orders.status = 'cancelled' as is_cancelled,
         lines._source_file,
         lines._source_line

@@ -3,7 +3,7 @@ with source as (
 ),
 
 latest as (
-    {{ latest_version('source', ['rep_id']) }}
+    {{ latest_version('source', ['rep_id'], 'updated_at') }}
 ),
 
 final as (
@@ -17,6 +17,7 @@ final as (
         email,
         hire_date,
         end_date,
+        updated_at,
         _source_file,
         _source_line,
         _load_id

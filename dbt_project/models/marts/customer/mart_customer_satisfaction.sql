@@ -1,0 +1,112 @@
+-- Customer satisfaction per month (METRICS.md §6). Grain: month x region x channel x rep, for
+-- every combination with a response, a complaint or an order. Counts are additive, so BI can
+-- roll up to region, channel or rep and recompute NPS and CSAT from them; the ratios on each
+-- row are that row's own. Region is the customer's; channel and rep those of the response
+-- (else of the order it is about).
+{% set sla_hours = var('complaint_sla_hours', 48) %}
+
+with customers as (
+    select account_id, coalesce(region, '(unknown)') as region from {{ ref('dim_customer') }}
+),
+
+orders as (
+    select order_id, channel, rep_id from {{ ref('fct_orders') }}
+),
+
+responses as (
+    select
+        cast({{ dbt.date_trunc('month', 'responses.submitted_at') }} as date) as month,
+        coalesce(customers.region, '(unknown)') as region,
+        coalesce(responses.channel, orders.channel, '(none)') as channel,
+        coalesce(responses.rep_id, orders.rep_id, '(none)') as rep_id,
+        sum(case when responses.survey_type = 'nps' then 1 else 0 end) as nps_responses,
+        sum(case when responses.survey_type = 'nps' and responses.score >= 9 then 1 else 0 end)
+            as promoters,
+        sum(case when responses.survey_type = 'nps' and responses.score <= 6 then 1 else 0 end)
+            as detractors,
+        sum(case when responses.survey_type = 'csat' then 1 else 0 end) as csat_responses,
+        sum(case when responses.survey_type = 'csat' and responses.score >= 4 then 1 else 0 end)
+            as satisfied
+    from {{ ref('stg_survey__responses') }} as responses
+    left join orders on responses.order_id = orders.order_id
+    left join customers on responses.account_id = customers.account_id
+    where cast(responses.submitted_at as date) <= {{ as_of_date() }}
+    group by 1, 2, 3, 4
+),
+
+complaints as (
+    select
+        cast({{ dbt.date_trunc('month', 'complaints.opened_at') }} as date) as month,
+        coalesce(customers.region, '(unknown)') as region,
+        coalesce(orders.channel, '(none)') as channel,
+        coalesce(complaints.rep_id, orders.rep_id, '(none)') as rep_id,
+        count(*) as complaints,
+        sum(case when complaints.resolved_at is not null then 1 else 0 end)
+            as complaints_resolved,
+        sum(case when complaints.resolved_at is not null
+            and {{ dbt.datediff('complaints.opened_at', 'complaints.resolved_at', 'minute') }}
+                <= {{ sla_hours }} * 60 then 1 else 0 end) as resolved_within_sla,
+        {{ median(dbt.datediff('complaints.opened_at', 'complaints.resolved_at', 'minute')
+                  ~ ' / 60.0') }} as median_resolution_hours
+    from {{ ref('stg_survey__complaints') }} as complaints
+    left join orders on complaints.order_id = orders.order_id
+    left join customers on complaints.account_id = customers.account_id
+    where cast(complaints.opened_at as date) <= {{ as_of_date() }}
+    group by 1, 2, 3, 4
+),
+
+order_counts as (
+    select
+        orders.order_month as month,
+        coalesce(customers.region, '(unknown)') as region,
+        coalesce(orders.channel, '(none)') as channel,
+        coalesce(orders.rep_id, '(none)') as rep_id,
+        count(*) as orders
+    from {{ ref('fct_orders') }} as orders
+    left join customers on orders.account_id = customers.account_id
+    where not orders.is_cancelled and orders.order_date <= {{ as_of_date() }}
+    group by 1, 2, 3, 4
+),
+
+keys as (
+    select month, region, channel, rep_id from responses
+    union select month, region, channel, rep_id from complaints
+    union select month, region, channel, rep_id from order_counts
+),
+
+final as (
+    select
+        keys.month,
+        keys.region,
+        keys.channel,
+        keys.rep_id,
+        cast(coalesce(responses.nps_responses, 0) as integer) as nps_responses,
+        cast(coalesce(responses.promoters, 0) as integer) as promoters,
+        cast(coalesce(responses.detractors, 0) as integer) as detractors,
+        100 * ({{ safe_ratio('responses.promoters', 'responses.nps_responses') }}
+            - {{ safe_ratio('responses.detractors', 'responses.nps_responses') }}) as nps,
+        cast(coalesce(responses.csat_responses, 0) as integer) as csat_responses,
+        cast(coalesce(responses.satisfied, 0) as integer) as csat_satisfied,
+        {{ safe_ratio('responses.satisfied', 'responses.csat_responses') }} as csat,
+        cast(coalesce(order_counts.orders, 0) as integer) as orders,
+        cast(coalesce(complaints.complaints, 0) as integer) as complaints,
+        100 * {{ safe_ratio('coalesce(complaints.complaints, 0)', 'order_counts.orders') }}
+            as complaints_per_100_orders,
+        cast(coalesce(complaints.complaints_resolved, 0) as integer) as complaints_resolved,
+        cast(complaints.median_resolution_hours as double) as median_resolution_hours,
+        {{ safe_ratio('complaints.resolved_within_sla', 'complaints.complaints') }}
+            as share_resolved_within_sla
+    from keys
+    left join responses
+        on keys.month = responses.month and keys.region = responses.region
+        and keys.channel = responses.channel and keys.rep_id = responses.rep_id
+    left join complaints
+        on keys.month = complaints.month and keys.region = complaints.region
+        and keys.channel = complaints.channel and keys.rep_id = complaints.rep_id
+    left join order_counts
+        on keys.month = order_counts.month and keys.region = order_counts.region
+        and keys.channel = order_counts.channel and keys.rep_id = order_counts.rep_id
+)
+
+select * from final
+order by month, region, channel, rep_id

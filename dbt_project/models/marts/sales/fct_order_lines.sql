@@ -1,0 +1,87 @@
+-- One row per order line: revenue (at the order date, net of discounts, cancellations and
+-- returns), cost and gross margin, in the source and the reporting currency. No rounding here
+-- beyond the cent of each line's return share (see int_order_lines).
+with order_lines as (
+    select * from {{ ref('int_order_lines') }}
+),
+
+products as (
+    select * from {{ ref('dim_product') }}
+),
+
+fx as (
+    select * from {{ ref('int_fx_rates_daily') }}
+),
+
+first_orders as (
+    -- A customer's first order: the earliest non-cancelled order (ties: the smallest id).
+    select account_id, order_id
+    from (
+        select
+            account_id,
+            order_id,
+            row_number() over (
+                partition by account_id order by order_date, order_id
+            ) as order_rank
+        from (
+            select distinct account_id, order_id, order_date
+            from order_lines
+            where not is_cancelled
+        ) as orders
+    ) as ranked
+    where order_rank = 1
+),
+
+final as (
+    select
+        order_lines.order_id,
+        order_lines.line_no,
+        order_lines.order_date,
+        order_lines.order_month,
+        order_lines.account_id,
+        order_lines.rep_id,
+        order_lines.channel,
+        order_lines.order_status,
+        order_lines.opportunity_id,
+        order_lines.product_id,
+        coalesce(products.category, 'unknown') as product_category,
+        order_lines.currency,
+        order_lines.quantity,
+        order_lines.unit_price,
+        order_lines.discount_amount,
+        cast(order_lines.quantity as decimal(38, 4)) * order_lines.unit_price as gross_amount,
+        order_lines.net_amount,
+        order_lines.returned_quantity,
+        order_lines.return_amount,
+        order_lines.net_revenue,
+        order_lines.rate_to_reporting,
+        order_lines.net_revenue_reporting,
+        -- Cost of the units kept: unit cost (in the product's currency, converted at the order
+        -- date) x (quantity - returned quantity). Unknown cost gives unknown margin, not 100 %.
+        case
+            when order_lines.is_cancelled then cast(0 as decimal(38, 12))
+            when products.unit_cost is null then null
+            else cast(products.unit_cost as decimal(38, 4))
+                * (order_lines.quantity - order_lines.returned_quantity)
+                * cost_fx.rate_to_reporting
+        end as cost_amount_reporting,
+        order_lines.is_cancelled,
+        order_lines.returned_quantity > 0 as is_returned,
+        first_orders.order_id is not null as is_new_customer_order,
+        products.unit_cost is not null as has_unit_cost,
+        order_lines._source_file,
+        order_lines._source_line
+    from order_lines
+    left join products
+        on order_lines.product_id = products.product_id
+    left join fx as cost_fx
+        on coalesce(products.currency, '{{ var("reporting_currency") }}') = cost_fx.currency
+        and order_lines.order_date = cost_fx.date_day
+    left join first_orders
+        on order_lines.order_id = first_orders.order_id
+)
+
+select
+    *,
+    net_revenue_reporting - cost_amount_reporting as gross_margin_reporting
+from final

@@ -1,0 +1,25 @@
+-- Rep KPIs rolled up to the manager the reps reported to in each month (team level).
+-- Grain: month x manager. Ratios and medians are recomputed from the team's own events.
+with kpis as (
+    {{ kpi_rollup('manager_id') }}
+),
+
+managers as (
+    select rep_id, rep_name, region from {{ ref('stg_crm__reps') }}
+),
+
+final as (
+    select
+        kpis.month,
+        kpis.node as manager_id,
+        managers.rep_name as manager_name,
+        managers.region as manager_region,
+        {% for metric in kpi_metrics() %}kpis.{{ metric }}{{ ',' if not loop.last }}
+        {% endfor %}
+    from kpis
+    left join managers
+        on kpis.node = managers.rep_id
+)
+
+select * from final
+order by month, manager_id
