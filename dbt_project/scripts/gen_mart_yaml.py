@@ -1,4 +1,3 @@
-# ruff: noqa: E501
 """Write the marts' YAML (docs, enforced contracts, grain and range tests) and exposures.
 
 Column types come from a built warehouse, descriptions from mart_docs.py:
@@ -58,7 +57,7 @@ def model_yaml(name: str, spec: dict, types: list[tuple[str, str]]) -> list[str]
         if column in grain:
             out.append("        constraints: [{type: not_null}]")
         for pattern, low, high in RANGES:
-            if pattern.search(column) and data_type.upper() in ("DOUBLE", "INTEGER") or (
+            if (pattern.search(column) and data_type.upper() in ("DOUBLE", "INTEGER")) or (
                     pattern.search(column) and data_type.upper().startswith("DECIMAL")):
                 tests.append(f"          - value_between:\n              arguments:\n"
                              f"                min_value: {low}\n                max_value: {high}")
