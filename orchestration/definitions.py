@@ -8,6 +8,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from orchestration.assets.ingest import ingest_assets
+from orchestration.assets.mart_checks import mart_suites
 from orchestration.assets.transform import warehouse_dbt_assets
 from orchestration.dbt import dbt_project
 from orchestration.resources import warehouse_resource
@@ -20,6 +21,7 @@ def build_definitions(loggers: Mapping[str, dg.LoggerDefinition] | None = None) 
     export_env()
     return dg.Definitions(
         assets=[*ingest_assets, warehouse_dbt_assets],
+        asset_checks=[mart_suites],
         jobs=[dg.define_asset_job(BUILD_ALL_JOB, selection=dg.AssetSelection.all(),
                                   description="Load new landing files and rebuild every table.")],
         resources={
