@@ -6,7 +6,7 @@ RUN := $(UV) run --frozen
 SCALE ?= 1
 SEED ?= 42
 
-.PHONY: install demo build test test-fast lint bench clean
+.PHONY: install demo build test test-fast lint bench docs clean
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -34,6 +34,13 @@ lint: install
 
 bench: install
 	$(RUN) python bench/run.py
+
+# dbt docs (models, columns, tests, lineage from sources to exposures) for data/warehouse.duckdb
+docs: install
+	cd dbt_project && SALES_WH_WAREHOUSE=$(CURDIR)/data/warehouse.duckdb $(abspath $(UV)) run --frozen \
+		dbt docs generate --profiles-dir . && \
+	SALES_WH_WAREHOUSE=$(CURDIR)/data/warehouse.duckdb $(abspath $(UV)) run --frozen \
+		dbt docs serve --profiles-dir . --port 8080 --host 127.0.0.1
 
 clean:
 	rm -rf data dbt_project/target dbt_project/logs .pytest_cache

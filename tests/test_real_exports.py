@@ -158,3 +158,59 @@ def test_olist_reviews_keep_their_text_lines_and_customer(olist_home):
     accounts = dict(query(olist_home, "SELECT response_id, account_id FROM "
                                       "staging.stg_survey__responses"))
     assert all(accounts[key] == orders[key.split(":")[1]] for key in accounts)
+
+
+def test_maven_rep_kpis_match_the_pipeline_file(maven_home):
+    """Won/lost counts, win rate and bookings per agent and close month, from the CSV."""
+    from collections import defaultdict
+    from datetime import date
+    from decimal import Decimal
+
+    expected: dict[tuple[date, str], list] = defaultdict(lambda: [0, 0, Decimal(0)])
+    for row in records(MAVEN / "sales_pipeline.csv"):
+        if row["deal_stage"] not in ("Won", "Lost") or not row["engage_date"].strip():
+            continue
+        key = (date.fromisoformat(row["close_date"][:8] + "01"), row["sales_agent"])
+        expected[key][0 if row["deal_stage"] == "Won" else 1] += 1
+        if row["deal_stage"] == "Won":
+            expected[key][2] += Decimal(row["close_value"])
+    got = {(m, r): (w, lost, rate, b) for m, r, w, lost, rate, b in query(
+        maven_home, "SELECT month, rep_id, won_count, lost_count, win_rate, bookings_amount "
+                    "FROM marts.mart_rep_kpis WHERE won_count + lost_count > 0")}
+    assert set(got) == set(expected)
+    for key, (won, lost, bookings) in expected.items():
+        assert got[key][:2] == (won, lost), key
+        assert got[key][2] == pytest.approx(won / (won + lost)), key
+        assert got[key][3] == bookings, key
+    assert sum(v[0] for v in expected.values()) == 4238  # every Won deal of the export
+
+
+def test_olist_revenue_and_review_scores_per_month(olist_home):
+    """Revenue (item prices of orders not cancelled, by purchase month, BRL) and CSAT (share of
+    review scores 4-5, by review month) recomputed from the Olist files."""
+    from collections import defaultdict
+    from decimal import Decimal
+
+    orders = {r["order_id"]: r for r in records(OLIST / "olist_orders_dataset.csv")}
+    as_of = max(o["order_purchase_timestamp"][:10] for o in orders.values())
+    revenue: dict[str, Decimal] = defaultdict(Decimal)
+    for item in records(OLIST / "olist_order_items_dataset.csv"):
+        order = orders[item["order_id"]]
+        if order["order_status"] in ("canceled", "unavailable"):
+            continue
+        revenue[order["order_purchase_timestamp"][:7]] += Decimal(item["price"])
+    got = {m.isoformat()[:7]: v for m, v in query(
+        olist_home, "SELECT month, sum(net_revenue) FROM marts.mart_channel_performance "
+                    "GROUP BY month HAVING sum(net_revenue) <> 0")}
+    assert got == dict(revenue)
+    scores: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for review in records(OLIST / "olist_order_reviews_dataset.csv"):
+        if review["review_creation_date"][:10] <= as_of:
+            month = scores[review["review_creation_date"][:7]]
+            month[0] += 1
+            month[1] += int(review["review_score"]) >= 4
+    csat = {m.isoformat()[:7]: (n, ok) for m, n, ok in query(
+        olist_home, "SELECT month, sum(csat_responses), sum(csat_satisfied) FROM "
+                    "marts.mart_customer_satisfaction GROUP BY month "
+                    "HAVING sum(csat_responses) > 0")}
+    assert csat == {m: tuple(v) for m, v in scores.items()}
