@@ -1,3 +1,4 @@
+{{ config(meta={"dagster": {"ref": {"name": "mart_rep_kpis"}}}) }}
 -- Σ bookings per month in the rep KPIs (and roll-ups) and the daily mart = Σ amounts of the
 -- deals won (closed, not deleted) that month. Returns the months that differ.
 with months as (

@@ -1,3 +1,4 @@
+{{ config(meta={"dagster": {"ref": {"name": "mart_rep_kpis"}}}) }}
 -- Σ net revenue per month is the same in the order-line fact, the rep KPIs (and their manager
 -- and region roll-ups), the channel mart and the daily mart. Returns the months that differ.
 with months as (
