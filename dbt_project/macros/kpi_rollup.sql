@@ -190,14 +190,7 @@ surveys as (
     select
         {{ kpi_node(node, 'responses.rep_id') }} as node,
         responses.month,
-        sum(case when responses.survey_type = 'nps' then 1 else 0 end) as nps_responses,
-        sum(case when responses.survey_type = 'nps' and responses.score >= 9 then 1 else 0 end)
-            as nps_promoters,
-        sum(case when responses.survey_type = 'nps' and responses.score <= 6 then 1 else 0 end)
-            as nps_detractors,
-        sum(case when responses.survey_type = 'csat' then 1 else 0 end) as csat_responses,
-        sum(case when responses.survey_type = 'csat' and responses.score >= 4 then 1 else 0 end)
-            as csat_satisfied
+        {{ survey_counts('responses.survey_type', 'responses.score') }}
     from (
         select *, cast({{ dbt.date_trunc('month', 'submitted_at') }} as date) as month
         from {{ ref('stg_survey__responses') }}
@@ -289,10 +282,9 @@ select
     cast(coalesce(activities.customer_visits, 0) as integer) as customer_visits,
     cross_sell.cross_sell_rate as cross_sell_rate,
     cast(coalesce(surveys.nps_responses, 0) as integer) as nps_responses,
-    100 * ({{ safe_ratio('surveys.nps_promoters', 'surveys.nps_responses') }}
-        - {{ safe_ratio('surveys.nps_detractors', 'surveys.nps_responses') }}) as nps,
+    {{ nps('surveys.promoters', 'surveys.detractors', 'surveys.nps_responses') }} as nps,
     cast(coalesce(surveys.csat_responses, 0) as integer) as csat_responses,
-    {{ safe_ratio('surveys.csat_satisfied', 'surveys.csat_responses') }} as csat,
+    {{ csat('surveys.csat_satisfied', 'surveys.csat_responses') }} as csat,
     cast(coalesce(complaints.complaints, 0) as integer) as complaints,
     100 * {{ safe_ratio('coalesce(complaints.complaints, 0)', 'revenue.orders') }}
         as complaints_per_100_orders,

@@ -73,7 +73,7 @@ MARTS: dict[str, dict] = {
             "tenure_months": "Months from the first order to the as-of month, inclusive.", "orders_per_month": "Purchase frequency.", "recency_days": "Days since the last order.",
             "recency_score": "1-5 (5 = most recent).", "frequency_score": "1-5.", "monetary_score": "1-5.", "rfm_segment": "new, champions, loyal, at_risk, hibernating, potential_loyalists, needs_attention or prospect.",
             "historical_clv_revenue": "Revenue to date.", "historical_clv_margin": "Gross margin to date; null when some cost is unknown.", "predicted_clv_12m_revenue": "Revenue expected in the next 12 months.",
-            "cost_to_serve": "Channel costs allocated by revenue share.", "nps_responses": "NPS responses.", "nps": "-100..100.", "csat_responses": "CSAT responses.", "csat": "0..1.",
+            "cost_to_serve": "Channel costs allocated by revenue share (each share rounded to the cent).", "nps_responses": "NPS responses.", "nps": "-100..100.", "csat_responses": "CSAT responses.", "csat": "0..1.",
             "complaints": "Complaints.", "open_complaints": "Unresolved complaints.", "is_churn_risk": "Any churn signal.", "churn_risk_reason": "The first churn signal found.",
             "is_customer": "Has ordered.", "is_unknown_account": "Not in the accounts export."}),
         "mart_customer_retention": dict(grain=["cohort_month", "month_offset"], description="Cohort retention (METRICS.md §5): customers by first-order month, active (a non-cancelled order) in each later month.", columns={

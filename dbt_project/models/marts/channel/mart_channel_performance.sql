@@ -60,11 +60,7 @@ responses as (
     select
         cast({{ dbt.date_trunc('month', 'responses.submitted_at') }} as date) as month,
         coalesce(responses.channel, orders.channel) as channel,
-        sum(case when survey_type = 'nps' then 1 else 0 end) as nps_responses,
-        sum(case when survey_type = 'nps' and score >= 9 then 1 else 0 end) as promoters,
-        sum(case when survey_type = 'nps' and score <= 6 then 1 else 0 end) as detractors,
-        sum(case when survey_type = 'csat' then 1 else 0 end) as csat_responses,
-        sum(case when survey_type = 'csat' and score >= 4 then 1 else 0 end) as satisfied
+        {{ survey_counts() }}
     from {{ ref('stg_survey__responses') }} as responses
     left join orders on responses.order_id = orders.order_id
     group by 1, 2
@@ -93,10 +89,10 @@ final as (
         {{ safe_ratio('costs.channel_cost', 'revenue.net_revenue') }} as cost_to_revenue_ratio,
         {{ safe_ratio('revenue.net_revenue', 'month_totals.total_revenue') }} as revenue_share,
         cast(coalesce(responses.nps_responses, 0) as integer) as nps_responses,
-        100 * ({{ safe_ratio('responses.promoters', 'responses.nps_responses') }}
-            - {{ safe_ratio('responses.detractors', 'responses.nps_responses') }}) as nps,
+        {{ nps('responses.promoters', 'responses.detractors', 'responses.nps_responses') }}
+            as nps,
         cast(coalesce(responses.csat_responses, 0) as integer) as csat_responses,
-        {{ safe_ratio('responses.satisfied', 'responses.csat_responses') }} as csat,
+        {{ csat('responses.csat_satisfied', 'responses.csat_responses') }} as csat,
         cast(coalesce(complaints.complaints, 0) as integer) as complaints,
         100 * {{ safe_ratio('coalesce(complaints.complaints, 0)', 'revenue.orders') }}
             as complaints_per_100_orders,

@@ -19,14 +19,7 @@ responses as (
         coalesce(customers.region, '(unknown)') as region,
         coalesce(responses.channel, orders.channel, '(none)') as channel,
         coalesce(responses.rep_id, orders.rep_id, '(none)') as rep_id,
-        sum(case when responses.survey_type = 'nps' then 1 else 0 end) as nps_responses,
-        sum(case when responses.survey_type = 'nps' and responses.score >= 9 then 1 else 0 end)
-            as promoters,
-        sum(case when responses.survey_type = 'nps' and responses.score <= 6 then 1 else 0 end)
-            as detractors,
-        sum(case when responses.survey_type = 'csat' then 1 else 0 end) as csat_responses,
-        sum(case when responses.survey_type = 'csat' and responses.score >= 4 then 1 else 0 end)
-            as satisfied
+        {{ survey_counts('responses.survey_type', 'responses.score') }}
     from {{ ref('stg_survey__responses') }} as responses
     left join orders on responses.order_id = orders.order_id
     left join customers on responses.account_id = customers.account_id
@@ -83,11 +76,11 @@ final as (
         cast(coalesce(responses.nps_responses, 0) as integer) as nps_responses,
         cast(coalesce(responses.promoters, 0) as integer) as promoters,
         cast(coalesce(responses.detractors, 0) as integer) as detractors,
-        100 * ({{ safe_ratio('responses.promoters', 'responses.nps_responses') }}
-            - {{ safe_ratio('responses.detractors', 'responses.nps_responses') }}) as nps,
+        {{ nps('responses.promoters', 'responses.detractors', 'responses.nps_responses') }}
+            as nps,
         cast(coalesce(responses.csat_responses, 0) as integer) as csat_responses,
-        cast(coalesce(responses.satisfied, 0) as integer) as csat_satisfied,
-        {{ safe_ratio('responses.satisfied', 'responses.csat_responses') }} as csat,
+        cast(coalesce(responses.csat_satisfied, 0) as integer) as csat_satisfied,
+        {{ csat('responses.csat_satisfied', 'responses.csat_responses') }} as csat,
         cast(coalesce(order_counts.orders, 0) as integer) as orders,
         cast(coalesce(complaints.complaints, 0) as integer) as complaints,
         100 * {{ safe_ratio('coalesce(complaints.complaints, 0)', 'order_counts.orders') }}

@@ -53,11 +53,13 @@ channel_revenue as (
 ),
 
 cost_to_serve as (
-    -- A month's channel cost shared among the channel's customers by their revenue.
+    -- A month's channel cost shared among the channel's customers by their revenue, each
+    -- share rounded to the cent (then summed exactly: a float sum would vary with the order
+    -- in which threads add, and the mart must be the same on every build).
     select
         channel_revenue.account_id,
-        sum(cast(costs.cost as double) * {{ safe_ratio('channel_revenue.net_revenue',
-            'channel_totals.net_revenue') }}) as cost_to_serve
+        sum(cast(round(cast(costs.cost as double) * {{ safe_ratio('channel_revenue.net_revenue',
+            'channel_totals.net_revenue') }}, 2) as decimal(38, 2))) as cost_to_serve
     from channel_revenue
     inner join (
         select order_month, channel, sum(net_revenue) as net_revenue
@@ -74,11 +76,7 @@ cost_to_serve as (
 surveys as (
     select
         account_id,
-        sum(case when survey_type = 'nps' then 1 else 0 end) as nps_responses,
-        sum(case when survey_type = 'nps' and score >= 9 then 1 else 0 end) as promoters,
-        sum(case when survey_type = 'nps' and score <= 6 then 1 else 0 end) as detractors,
-        sum(case when survey_type = 'csat' then 1 else 0 end) as csat_responses,
-        sum(case when survey_type = 'csat' and score >= 4 then 1 else 0 end) as satisfied,
+        {{ survey_counts() }},
         max(case when cast(submitted_at as date) > {{ dbt.dateadd('day', -90, as_of_date()) }}
             and ((survey_type = 'nps' and score <= 6) or (survey_type = 'csat' and score <= 2))
             then 1 else 0 end) = 1 as recent_detractor
@@ -116,15 +114,14 @@ measured as (
         {{ dbt.datediff('totals.last_order_date', 'as_of.as_of_date', 'day') }} as recency_days,
         case when totals.margin_is_complete then cast(totals.gross_margin as decimal(38, 12)) end
             as gross_margin,
-        cast(cost_to_serve.cost_to_serve as double) as cost_to_serve,
+        cost_to_serve.cost_to_serve,
         gaps.median_gap_days,
         totals.revenue_last_90_days,
         totals.revenue_previous_90_days,
         cast(coalesce(surveys.nps_responses, 0) as integer) as nps_responses,
-        100 * ({{ safe_ratio('surveys.promoters', 'surveys.nps_responses') }}
-            - {{ safe_ratio('surveys.detractors', 'surveys.nps_responses') }}) as nps,
+        {{ nps('surveys.promoters', 'surveys.detractors', 'surveys.nps_responses') }} as nps,
         cast(coalesce(surveys.csat_responses, 0) as integer) as csat_responses,
-        {{ safe_ratio('surveys.satisfied', 'surveys.csat_responses') }} as csat,
+        {{ csat('surveys.csat_satisfied', 'surveys.csat_responses') }} as csat,
         coalesce(surveys.recent_detractor, false) as has_recent_detractor_score,
         cast(coalesce(complaints.complaints, 0) as integer) as complaints,
         cast(coalesce(complaints.open_complaints, 0) as integer) as open_complaints,

@@ -95,14 +95,13 @@ satisfaction as (
     select
         month,
         scope,
-        {{ safe_ratio("sum(case when survey_type = 'csat' and score >= 4 then 1 else 0 end)",
-                      "sum(case when survey_type = 'csat' then 1 else 0 end)") }} as csat,
-        100 * ({{ safe_ratio("sum(case when survey_type = 'nps' and score >= 9 then 1 else 0 end)",
-                             "sum(case when survey_type = 'nps' then 1 else 0 end)") }}
-            - {{ safe_ratio("sum(case when survey_type = 'nps' and score <= 6 then 1 else 0 end)",
-                            "sum(case when survey_type = 'nps' then 1 else 0 end)") }}) as nps
-    from scoped_responses
-    group by month, scope
+        {{ csat('csat_satisfied', 'csat_responses') }} as csat,
+        {{ nps('promoters', 'detractors', 'nps_responses') }} as nps
+    from (
+        select month, scope, {{ survey_counts() }}
+        from scoped_responses
+        group by month, scope
+    ) as counts
 ),
 
 actuals as (

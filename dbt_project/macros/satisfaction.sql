@@ -1,0 +1,21 @@
+{#- The satisfaction definitions (METRICS.md): one place for every mart.
+    NPS responses score 0-10: promoters 9-10, detractors 0-6. CSAT responses score 1-5:
+    satisfied 4-5. NPS = 100 x (promoters - detractors) / responses, -100..100; CSAT =
+    satisfied / responses, 0..1; both NULL (not zero) without responses. -#}
+
+{% macro survey_counts(survey_type='survey_type', score='score') -%}
+    sum(case when {{ survey_type }} = 'nps' then 1 else 0 end) as nps_responses,
+    sum(case when {{ survey_type }} = 'nps' and {{ score }} >= 9 then 1 else 0 end) as promoters,
+    sum(case when {{ survey_type }} = 'nps' and {{ score }} <= 6 then 1 else 0 end) as detractors,
+    sum(case when {{ survey_type }} = 'csat' then 1 else 0 end) as csat_responses,
+    sum(case when {{ survey_type }} = 'csat' and {{ score }} >= 4 then 1 else 0 end)
+        as csat_satisfied
+{%- endmacro %}
+
+{% macro nps(promoters, detractors, responses) -%}
+    100 * ({{ safe_ratio(promoters, responses) }} - {{ safe_ratio(detractors, responses) }})
+{%- endmacro %}
+
+{% macro csat(satisfied, responses) -%}
+    {{ safe_ratio(satisfied, responses) }}
+{%- endmacro %}
