@@ -20,6 +20,23 @@
     {%- endif -%}
 {%- endmacro %}
 
+{% macro events_by_node(node, relation, rep_column, time_column, aggregates) %}
+    {#- Events of `relation` (up to the as-of date) counted per node and month of
+        `time_column`; `aggregates` read the events as `events.<column>`. -#}
+    select
+        {{ kpi_node(node, 'events.' ~ rep_column) }} as node,
+        events.month,
+        {{ aggregates }}
+    from (
+        select *, cast({{ dbt.date_trunc('month', time_column) }} as date) as month
+        from {{ relation }}
+        where cast({{ time_column }} as date) <= {{ as_of_date() }}
+    ) as events
+    left join rep_months
+        on events.{{ rep_column }} = rep_months.rep_id and events.month = rep_months.month
+    group by 1, 2
+{% endmacro %}
+
 {% macro kpi_rollup(node) %}
 with rep_months as (
     select * from {{ ref('int_rep_months') }}
@@ -155,65 +172,25 @@ created as (
 ),
 
 leads as (
-    select
-        {{ kpi_node(node, 'leads.owner_rep_id') }} as node,
-        leads.created_month as month,
-        count(*) as leads_created,
-        sum(case when leads.status = 'converted' then 1 else 0 end) as leads_converted
-    from (
-        select *, cast({{ dbt.date_trunc('month', 'created_at') }} as date) as created_month
-        from {{ ref('stg_crm__leads') }}
-        where cast(created_at as date) <= {{ as_of_date() }}
-    ) as leads
-    left join rep_months
-        on leads.owner_rep_id = rep_months.rep_id and leads.created_month = rep_months.month
-    group by 1, 2
+    {{ events_by_node(node, ref('stg_crm__leads'), 'owner_rep_id', 'created_at',
+        "count(*) as leads_created, "
+        ~ "sum(case when events.status = 'converted' then 1 else 0 end) as leads_converted") }}
 ),
 
 activities as (
-    select
-        {{ kpi_node(node, 'activities.rep_id') }} as node,
-        activities.month,
-        count(*) as activities,
-        sum(case when activities.type = 'visit' then 1 else 0 end) as customer_visits
-    from (
-        select *, cast({{ dbt.date_trunc('month', 'occurred_at') }} as date) as month
-        from {{ ref('stg_crm__activities') }}
-        where cast(occurred_at as date) <= {{ as_of_date() }}
-    ) as activities
-    left join rep_months
-        on activities.rep_id = rep_months.rep_id and activities.month = rep_months.month
-    group by 1, 2
+    {{ events_by_node(node, ref('stg_crm__activities'), 'rep_id', 'occurred_at',
+        "count(*) as activities, "
+        ~ "sum(case when events.type = 'visit' then 1 else 0 end) as customer_visits") }}
 ),
 
 surveys as (
-    select
-        {{ kpi_node(node, 'responses.rep_id') }} as node,
-        responses.month,
-        {{ survey_counts('responses.survey_type', 'responses.score') }}
-    from (
-        select *, cast({{ dbt.date_trunc('month', 'submitted_at') }} as date) as month
-        from {{ ref('stg_survey__responses') }}
-        where cast(submitted_at as date) <= {{ as_of_date() }}
-    ) as responses
-    left join rep_months
-        on responses.rep_id = rep_months.rep_id and responses.month = rep_months.month
-    group by 1, 2
+    {{ events_by_node(node, ref('stg_survey__responses'), 'rep_id', 'submitted_at',
+        survey_counts('events.survey_type', 'events.score')) }}
 ),
 
 complaints as (
-    select
-        {{ kpi_node(node, 'complaints.rep_id') }} as node,
-        complaints.month,
-        count(*) as complaints
-    from (
-        select *, cast({{ dbt.date_trunc('month', 'opened_at') }} as date) as month
-        from {{ ref('stg_survey__complaints') }}
-        where cast(opened_at as date) <= {{ as_of_date() }}
-    ) as complaints
-    left join rep_months
-        on complaints.rep_id = rep_months.rep_id and complaints.month = rep_months.month
-    group by 1, 2
+    {{ events_by_node(node, ref('stg_survey__complaints'), 'rep_id', 'opened_at',
+        "count(*) as complaints") }}
 ),
 
 quotas as (

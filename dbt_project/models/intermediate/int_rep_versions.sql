@@ -35,17 +35,21 @@ one_per_time as (
     where delivery_rank = 1
 ),
 
-compared as (
+with_state as (
+    -- The attributes a hierarchy version is made of, as one comparable value.
     select
         *,
-        lag(coalesce(region, '') || '|' || coalesce(role, '') || '|' || coalesce(manager_id, '')
-            || '|' || coalesce(team, '') || '|' || coalesce(rep_name, '') || '|'
-            || coalesce(cast(end_date as varchar), ''))
-            over (partition by rep_id order by changed_at) as previous_state,
         coalesce(region, '') || '|' || coalesce(role, '') || '|' || coalesce(manager_id, '')
             || '|' || coalesce(team, '') || '|' || coalesce(rep_name, '') || '|'
             || coalesce(cast(end_date as varchar), '') as state
     from one_per_time
+),
+
+compared as (
+    select
+        *,
+        lag(state) over (partition by rep_id order by changed_at) as previous_state
+    from with_state
 ),
 
 changes as (
