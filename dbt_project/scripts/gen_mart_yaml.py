@@ -16,6 +16,7 @@ import duckdb
 from mart_docs import EXPOSURES, MARTS
 
 ROOT = Path(__file__).resolve().parent.parent
+KPI_MARTS = ("mart_rep_kpis", "mart_manager_kpis", "mart_region_kpis")
 RANGES = [(re.compile(r"(^|_)(rate|share|csat|probability|revenue_share)$|^csat$|_rate_"), 0, 1),
           (re.compile(r"^nps$"), -100, 100),
           (re.compile(r"_score$"), 1, 5)]
@@ -28,6 +29,8 @@ RELATIONSHIPS = {
     ("mart_channel_performance", "channel"): ("dim_channel", "channel"),
     ("mart_customer_value", "account_id"): ("dim_customer", "account_id"),
     ("mart_sales_daily", "date_day"): ("dim_date", "date_day"),
+    **{(m, "month"): ("dim_date", "date_day") for m in KPI_MARTS},
+    ("mart_rep_kpis", "rep_id"): ("stg_crm__reps", "rep_id", "rep_id <> '(unassigned)'"),
 }
 
 
@@ -54,7 +57,7 @@ def model_yaml(name: str, spec: dict, types: list[tuple[str, str]]) -> list[str]
         out += [f"      - name: {column}", f"        description: {quote(described[column])}",
                 f"        data_type: {data_type.lower()}"]
         tests = []
-        if column in grain:
+        if column in grain or column in spec.get("not_null", ()):
             out.append("        constraints: [{type: not_null}]")
         for pattern, low, high in RANGES:
             if (pattern.search(column) and data_type.upper() in ("DOUBLE", "INTEGER")) or (
@@ -63,9 +66,12 @@ def model_yaml(name: str, spec: dict, types: list[tuple[str, str]]) -> list[str]
                              f"                min_value: {low}\n                max_value: {high}")
                 break
         if (name, column) in RELATIONSHIPS:
-            target, field = RELATIONSHIPS[(name, column)]
-            tests.append(f"          - relationships:\n              arguments:\n"
-                         f"                to: ref('{target}')\n                field: {field}")
+            target, field, *where = RELATIONSHIPS[(name, column)]
+            test = (f"          - relationships:\n              arguments:\n"
+                    f"                to: ref('{target}')\n                field: {field}")
+            if where:
+                test += f"\n              config:\n                where: \"{where[0]}\""
+            tests.append(test)
         if tests:
             out.append("        data_tests:")
             out += tests

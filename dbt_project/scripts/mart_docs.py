@@ -3,6 +3,43 @@
 
 MONEY = "Reporting currency."
 
+
+# The three KPI marts share their metric columns (macros/kpi_rollup.sql).
+KPI_METRICS = {
+    "net_revenue": 'Order lines qty x unit_price - discount - returns, cancelled orders excluded, by order month, reporting currency.',
+    "net_revenue_new_customers": 'Net revenue from customers whose first ever order falls in the month.',
+    "net_revenue_existing_customers": 'Net revenue from customers who ordered before the month.',
+    "orders": 'Non-cancelled orders in the month.',
+    "active_customers": 'Distinct customers with a non-cancelled order in the month.',
+    "new_customers": 'Customers whose first ever order falls in the month.',
+    "quota_amount": 'Quota for the month (plan/quotas), reporting currency; null when none was set.',
+    "attainment": 'net_revenue / quota_amount; null without a quota.',
+    "won_count": 'Deals closed won in the month (deleted deals excluded).',
+    "lost_count": 'Deals closed lost in the month (deleted deals excluded).',
+    "win_rate": 'won / (won + lost) by count; null when nothing closed. Open deals never count.',
+    "win_rate_by_amount": 'won amount / (won + lost amount); null when nothing closed.',
+    "bookings_amount": 'Won opportunity amounts at close date, reporting currency (rate of the close date).',
+    "average_deal_size": 'bookings_amount / won_count; null without wins.',
+    "median_sales_cycle_days": 'Median of close date - created date over deals won in the month.',
+    "opportunities_created": 'Opportunities created in the month (deleted excluded).',
+    "pipeline_created_amount": 'Amount of opportunities created in the month, reporting currency (unvalued deals count 0).',
+    "leads_created": 'Leads created in the month owned by the node.',
+    "leads_converted": 'Of those leads, the ones converted (status converted).',
+    "lead_conversion_rate": 'leads_converted / leads_created; null without leads.',
+    "activities": 'Logged activities (calls, emails, meetings, visits, demos).',
+    "customer_visits": 'Activities of type visit.',
+    "cross_sell_rate": 'Of the customers buying in the month, the share buying from two or more product categories.',
+    "nps_responses": 'NPS responses attributed to the node in the month.',
+    "nps": '% promoters (9-10) - % detractors (0-6), -100..100; null with no responses.',
+    "csat_responses": 'CSAT responses attributed to the node in the month.',
+    "csat": 'Share of CSAT responses scoring 4-5, 0..1; null with no responses.',
+    "complaints": 'Complaints opened in the month attributed to the node.',
+    "complaints_per_100_orders": 'complaints / orders x 100; null without orders.',
+    "customers_previous_month": 'Customers active with the node in the previous month.',
+    "retention_rate": 'Of customers active with the node last month, the share active again this month.',
+}
+KPI_REQUIRED = ['net_revenue', 'net_revenue_new_customers', 'net_revenue_existing_customers', 'orders', 'active_customers', 'new_customers', 'won_count', 'lost_count', 'bookings_amount', 'opportunities_created', 'pipeline_created_amount', 'leads_created', 'leads_converted', 'activities', 'customer_visits', 'nps_responses', 'csat_responses', 'complaints']
+
 MARTS: dict[str, dict] = {
     "core": {
         "dim_date": dict(grain=["date_day"], description="The calendar, one row per day from the first month of data to the end of the year after the as-of date, with calendar and fiscal periods (fiscal year starts in var fiscal_year_start_month and is named by the year it ends in).", columns={
@@ -26,6 +63,9 @@ MARTS: dict[str, dict] = {
             "valid_from": "Version start (UTC).", "valid_to": "Version end (UTC), null for the current version.", "is_current": "The version in force now."}),
     },
     "sales": {
+    "mart_rep_kpis": dict(grain=["month", "rep_id"], not_null=KPI_REQUIRED, description="Rep KPIs per month (METRICS.md §7, handbook ch. 9.1). Grain: one row per month x rep. Every employed rep appears every month (zeros, not gaps); revenue and deals with no known rep appear under rep_id '(unassigned)'. rep_name, role, manager_id, team and region are as they stood in that month (dim_rep history).", columns={**{'month': 'First day of the calendar month.', 'rep_id': "The rep, or '(unassigned)'.", 'rep_name': 'Rep name in that month.', 'role': 'ae, sdr, manager or channel, in that month.', 'manager_id': 'The manager the rep reported to in that month.', 'team': "The rep's team in that month.", 'region': "The rep's region in that month.", 'is_employed': 'Whether the rep was employed (hire/end dates) in the month.'}, **KPI_METRICS}),
+    "mart_manager_kpis": dict(grain=["month", "manager_id"], not_null=KPI_REQUIRED, description="Rep KPIs rolled up to the manager each rep reported to in that month. Grain: one row per month x manager. Ratios and medians are computed from the team's events, never averaged from its reps.", columns={**{'month': 'First day of the calendar month.', 'manager_id': "The manager, or '(unassigned)'.", 'manager_name': "The manager's name.", 'manager_region': "The manager's own region (current)."}, **KPI_METRICS}),
+    "mart_region_kpis": dict(grain=["month", "region"], not_null=KPI_REQUIRED, description='Rep KPIs rolled up to the region each rep belonged to in that month. Grain: one row per month x region.', columns={**{'month': 'First day of the calendar month.', 'region': "The region, or '(unassigned)'."}, **KPI_METRICS}),
         "fct_order_lines": dict(grain=["order_id", "line_no"], description="Order lines with revenue at the order date net of discounts, cancellations and returns (a return's share of the line, rounded half-up to the cent, reduces the original order's month), cost and gross margin. Source and reporting currency; no other rounding.", columns={
             "order_id": "Order key.", "line_no": "Line number.", "order_date": "Order date.", "order_month": "First day of the order month.", "account_id": "Customer.",
             "rep_id": "Rep credited with the order (null for unassisted channels).", "channel": "Channel.", "order_status": "placed, shipped, delivered, cancelled or returned.",
