@@ -151,13 +151,13 @@ def _line_shape(path: Path) -> tuple[int, bool]:
     return newlines + (0 if ends_with_newline else 1), blank
 
 
-def _csv_scan(location: str, options: ReadOptions, rejects: bool) -> str:
-    parts = [literal(location), "all_varchar = true", "header = true"]
+def _csv_scan(location: str, options: ReadOptions) -> str:
+    """DuckDB's reader, all text, with rows it cannot split kept in the rejects table."""
+    parts = [literal(location), "all_varchar = true", "header = true",
+             "store_rejects = true", f"rejects_table = {literal(REJECTS_TABLE)}",
+             f"rejects_scan = {literal(REJECTS_SCAN)}"]
     if options.delimiter:
         parts.append(f"delim = {literal(options.delimiter)}")
-    if rejects:
-        parts += ["store_rejects = true", f"rejects_table = {literal(REJECTS_TABLE)}",
-                  f"rejects_scan = {literal(REJECTS_SCAN)}"]
     return f"read_csv({', '.join(parts)})"
 
 
@@ -168,7 +168,7 @@ def _read_csv(
     with _utf8_view(path, encoding) as readable:
         for leftover in (REJECTS_TABLE, REJECTS_SCAN):
             conn.execute(f"DROP TABLE IF EXISTS {ident(leftover)}")
-        scan = _csv_scan(str(readable), options, rejects=True)
+        scan = _csv_scan(str(readable), options)
         try:
             columns = [r[0] for r in conn.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()]
             conn.execute(f"CREATE OR REPLACE TEMP TABLE {ident(table)} AS SELECT * FROM {scan}")
