@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import duckdb
+
 from ingest.landing import scan_landing
 from orchestration import settings
 
@@ -77,6 +79,8 @@ def set_dbt_vars(args: argparse.Namespace) -> None:
         chosen["as_of_date"] = args.as_of
     if getattr(args, "reporting_currency", None):
         chosen["reporting_currency"] = args.reporting_currency.upper()
+    if getattr(args, "fiscal_year_start_month", None):
+        chosen["fiscal_year_start_month"] = args.fiscal_year_start_month
     os.environ[DBT_VARS_ENV] = json.dumps(chosen, sort_keys=True)
 
 
@@ -101,10 +105,37 @@ def report(result, started: float) -> int:
     print(f"  checks         {len(evaluations) - len(failed)} passed, {len(failed)} failed")
     for evaluation in failed:
         print(f"    FAILED {evaluation.asset_key.to_user_string()} :: {evaluation.check_name}")
-    for line in format_counts(table_counts(settings.warehouse_path())):
+    for step, cause in step_failures(result):
+        print(f"  FAILED step     {step}: {cause}")
+    try:
+        counts = table_counts(settings.warehouse_path())
+    except duckdb.Error as exc:  # never a traceback: say what is wrong and go on
+        print(f"  tables         not counted: {str(exc).splitlines()[0]}")
+        counts = []
+    for line in format_counts(counts):
         print(line)
+    print(f"  full log       {settings.home() / 'logs' / 'build.log'}")
     print(f"  elapsed        {time.perf_counter() - started:.1f}s")
     return 0 if result.success and not failed else 1
+
+
+def error_cause(error) -> str:
+    """The innermost error's message, on one line: Dagster wraps the exception an op raised
+    ("Error occurred while executing op ..."), and the wrapper says nothing useful."""
+    if error is None:
+        return "unknown error"
+    while error.cause is not None:
+        error = error.cause
+    return " ".join(error.message.split())[:600]
+
+
+def step_failures(result) -> list[tuple[str, str]]:
+    """(step, cause) of each failed step: the exception's message, first lines only."""
+    causes = []
+    for event in result.all_events:
+        if event.is_step_failure:
+            causes.append((event.step_key, error_cause(event.step_failure_data.error)))
+    return causes
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
@@ -161,6 +192,10 @@ def parser() -> argparse.ArgumentParser:
         cmd.add_argument("--reporting-currency", default=None, metavar="CUR",
                          help="currency of reporting amounts (default USD); other currencies "
                          "convert with plan/fx_rates")
+        cmd.add_argument("--fiscal-year-start-month", type=int, default=None, metavar="M",
+                         choices=range(1, 13),
+                         help="first month of the fiscal year, 1-12 (default 1: January); "
+                         "the fiscal year is named by the calendar year it ends in")
         if name == "ui":
             cmd.add_argument("--host", default="127.0.0.1")
             cmd.add_argument("--port", type=int, default=3000)

@@ -6,7 +6,10 @@ ingest assets (`["raw", "crm__reps"]`), so lineage runs from landing files to ma
 
 from __future__ import annotations
 
+import shutil
+import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -17,6 +20,20 @@ from orchestration.settings import DBT_PROJECT_DIR
 DBT_INPUTS = ("models", "macros", "seeds", "tests", "snapshots", "dbt_project.yml")
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+
+def dbt_executable() -> str:
+    """The dbt installed beside the running interpreter. cron, systemd and CI call
+    `.venv/bin/sales-wh` by its path with no activated environment, so PATH cannot be trusted
+    to lead to it (and may lead to another dbt); PATH is only the fallback."""
+    beside = Path(sys.executable).parent / ("dbt.exe" if sys.platform == "win32" else "dbt")
+    if beside.exists():
+        return str(beside)
+    found = shutil.which("dbt")
+    if found is None:
+        raise RuntimeError(f"dbt is not installed beside {sys.executable} nor on PATH; "
+                           "run `make install` (uv sync) in the project")
+    return found
 
 
 def manifest_is_stale() -> bool:
@@ -35,7 +52,12 @@ def manifest_is_stale() -> bool:
 def ensure_manifest() -> None:
     """Parse the dbt project when the manifest is missing or older than its sources (~5 s)."""
     if manifest_is_stale():
-        dbt_project.preparer.prepare(dbt_project)
+        # Not dbt_project.preparer: it starts whichever `dbt` PATH finds (see dbt_executable).
+        from dagster_dbt import DbtCliResource
+
+        DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()).cli(
+            ["parse", "--quiet"], target_path=dbt_project.target_path, raise_on_error=True
+        ).wait()
 
 
 class SalesDbtTranslator(DagsterDbtTranslator):

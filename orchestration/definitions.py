@@ -10,7 +10,7 @@ from dagster_dbt import DbtCliResource
 from orchestration.assets.ingest import ingest_assets
 from orchestration.assets.mart_checks import mart_suites
 from orchestration.assets.transform import warehouse_dbt_assets
-from orchestration.dbt import dbt_project
+from orchestration.dbt import dbt_executable, dbt_project
 from orchestration.resources import warehouse_resource
 from orchestration.settings import export_env
 
@@ -26,7 +26,7 @@ def build_definitions(loggers: Mapping[str, dg.LoggerDefinition] | None = None) 
                                   description="Load new landing files and rebuild every table.")],
         resources={
             "warehouse": warehouse_resource(),
-            "dbt": DbtCliResource(project_dir=dbt_project),
+            "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
         },
         loggers=dict(loggers) if loggers else None,
     )

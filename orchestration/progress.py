@@ -42,7 +42,10 @@ class ProgressHandler(logging.Handler):
                 self._say(f"CHECK FAILED {evaluation.asset_key.to_user_string()}"
                           f" :: {evaluation.check_name}")
         elif kind == DagsterEventType.STEP_FAILURE:
-            self._say(f"FAILED    {event.step_key}")
+            from orchestration.cli import error_cause
+
+            self._say(f"FAILED    {event.step_key}: "
+                      f"{error_cause(event.event_specific_data.error)[:300]}")
         elif kind == DagsterEventType.STEP_SKIPPED:
             self._say(f"skipped   {event.step_key} (an upstream step or blocking check failed)")
 

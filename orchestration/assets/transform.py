@@ -2,9 +2,12 @@
 
 import json
 import os
+import re
+import signal
+import subprocess
 
 import dagster as dg
-from dagster_dbt import DbtCliResource, dbt_assets
+from dagster_dbt import DbtCliInvocation, DbtCliResource, dbt_assets
 
 from orchestration.dbt import SalesDbtTranslator, dbt_project, ensure_manifest
 from orchestration.settings import WAREHOUSE_POOL
@@ -12,6 +15,9 @@ from orchestration.settings import WAREHOUSE_POOL
 ensure_manifest()
 
 DBT_VARS_ENV = "SALES_WH_DBT_VARS"
+# dbt statuses of a node that did not do its job.
+FAILED_STATUSES = ("error", "fail", "runtime error")
+ANSI_CODES = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def dbt_build_args(environ: dict[str, str] | None = None) -> list[str]:
@@ -24,6 +30,37 @@ def dbt_build_args(environ: dict[str, str] | None = None) -> list[str]:
     return ["build", "--vars", json.dumps(chosen, sort_keys=True)]
 
 
+def stop_dbt(invocation: DbtCliInvocation, seconds: float = 30.0) -> None:
+    """End the dbt process and wait for it: while it lives it holds the warehouse file, and
+    whatever runs next (the summary, the next build) could not open it."""
+    process = invocation.process
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGINT)  # dbt cancels its queries and exits on SIGINT
+    try:
+        process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def failed_nodes(invocation: DbtCliInvocation) -> list[str]:
+    """`<resource> <name>: <message>` for every node dbt reports as failed."""
+    try:
+        results = invocation.get_artifact("run_results.json")["results"]
+    except (OSError, ValueError, KeyError):
+        return []
+    failed = []
+    for result in results:
+        if result.get("status") in FAILED_STATUSES:
+            kind, _, name = result["unique_id"].partition(".")
+            name = name.partition(".")[2]
+            message = ANSI_CODES.sub("", " ".join(str(result.get("message") or "").split()))
+            message = message[:300]
+            failed.append(f"{kind} {name}: {message}")
+    return failed
+
+
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
@@ -31,4 +68,17 @@ def dbt_build_args(environ: dict[str, str] | None = None) -> list[str]:
     pool=WAREHOUSE_POOL,
 )
 def warehouse_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    yield from dbt.cli(dbt_build_args(), context=context).stream()
+    invocation = dbt.cli(dbt_build_args(), context=context, raise_on_error=False)
+    try:
+        yield from invocation.stream()
+    finally:
+        stop_dbt(invocation)
+    if not invocation.is_successful():
+        failed = failed_nodes(invocation)
+        log = invocation.target_path / "dbt.log"
+        raise dg.Failure(
+            description=(f"dbt build failed ({len(failed)} node(s)): " + "; ".join(failed[:5])
+                         if failed else "dbt build failed: " + str(invocation.get_error()))
+            + f" (dbt log: {log})",
+            metadata={"failed_nodes": failed, "dbt_log": str(log)},
+        )
