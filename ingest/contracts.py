@@ -7,8 +7,10 @@ generator and the checks all read this one description, so a contract change hap
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 
 
 class Kind(StrEnum):
@@ -72,6 +74,15 @@ class Entity:
     def required(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns if c.required and c.default is None)
 
+    @property
+    def local_dates(self) -> tuple[tuple[str, str], ...]:
+        """(timestamp column, its local-date column) pairs. Timestamps are stored in UTC; the
+        business date of each (the calendar date in the profile's time zone, and for a
+        date-only value the date as written) is stored beside it, so periods never shift a
+        day east or west of UTC. `created_at` -> `created_date`."""
+        return tuple((c.name, c.name.removesuffix("_at") + "_date")
+                     for c in self.columns if c.kind is Kind.TIMESTAMP)
+
     def column(self, name: str) -> Column:
         for c in self.columns:
             if c.name == name:
@@ -103,6 +114,21 @@ ORDER_STATUSES = ("placed", "shipped", "delivered", "cancelled", "returned")
 SURVEY_TYPES = ("nps", "csat")
 TARGET_METRICS = ("revenue", "new_customers", "market_share", "csat", "nps", "category_mix")
 
+# The stage map (a dbt seed) says which CRM stages are closed; ingest needs it for the rule
+# "a closed deal has a close date" (SOURCE_CONTRACTS.md), so both read the one file.
+STAGE_MAP = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds" / "stage_map.csv"
+
+
+def closed_stages() -> tuple[str, ...]:
+    with STAGE_MAP.open(newline="", encoding="utf-8") as handle:
+        return tuple(sorted(row["source_stage"] for row in csv.DictReader(handle)
+                            if row["canonical_stage"] in ("closed_won", "closed_lost")))
+
+
+def _sql_list(values: tuple[str, ...]) -> str:
+    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+
+
 ENTITIES: tuple[Entity, ...] = (
     Entity("crm", "reps", (
         _c("rep_id", req=True), _c("rep_name", req=True), _c("region", req=True),
@@ -132,7 +158,11 @@ ENTITIES: tuple[Entity, ...] = (
         _c("forecast_category", allowed=FORECAST_CATEGORIES),
         _c("probability", R, min_value=0, max_value=1), _c("lead_id"), _c("lost_reason"),
         _c("is_deleted", B, default="false"),
-    ), key=("opportunity_id",), version_column="updated_at"),
+    ), key=("opportunity_id",), version_column="updated_at", rules=(
+        ("close_date",
+         f"close_date IS NOT NULL OR lower(trim(stage)) NOT IN ({_sql_list(closed_stages())})",
+         "a closed deal (won or lost) needs its close date"),
+    )),
     Entity("crm", "opportunity_stage_history", (
         _c("opportunity_id", req=True), _c("stage", req=True), _c("entered_at", TS, req=True),
     ), key=("opportunity_id", "stage", "entered_at")),
@@ -202,6 +232,10 @@ ENTITIES: tuple[Entity, ...] = (
 )
 
 _BY_NAME = {(e.source, e.name): e for e in ENTITIES}
+
+for _entity in ENTITIES:  # a local-date column must not shadow a contract column
+    for _stamp, _local in _entity.local_dates:
+        assert _stamp.endswith("_at") and _local not in _entity.column_names, (_entity, _local)
 
 
 def entity(source: str, name: str) -> Entity:

@@ -15,8 +15,11 @@ from typing import BinaryIO
 
 CHUNK = 1 << 20
 UTF8 = "utf-8"
-# Tried in this order when the profile names no encoding and the bytes are not UTF-8.
-FALLBACK_ENCODINGS = ("gb18030",)
+# Tried when the profile names no encoding and the bytes are not UTF-8 (Chinese Excel).
+GB18030 = "gb18030"
+# Share of non-ASCII characters that must be common (GB2312) Chinese for GB18030 to be chosen
+# (mojibake of Western text scores near 0; Chinese text near 1, Latin names mixed in included).
+MIN_COMMON_SHARE = 0.5
 
 
 class EncodingError(Exception):
@@ -65,13 +68,48 @@ def detect_encoding(path: Path, declared: str | None = None) -> str:
         return found
     if _decodes_fully(path, UTF8):
         return UTF8
-    for candidate in FALLBACK_ENCODINGS:
-        if _decodes_fully(path, candidate):
-            return candidate
+    if _decodes_fully(path, GB18030) and _reads_as_chinese(path):
+        return GB18030
     raise EncodingError(
-        "the bytes are not UTF-8, UTF-16 or GB18030; set `encoding:` in the folder's profile.yml "
-        "(e.g. encoding: cp1252)"
+        "the bytes are not UTF-8, UTF-16 or Chinese GB18030/GBK"
+        + _western_sample(path)
+        + "; set `encoding:` in the folder's profile.yml to the export's encoding "
+        "(e.g. encoding: cp1252 for Excel on Western Windows) and deliver it again"
     )
+
+
+def _reads_as_chinese(path: Path, sample_bytes: int = 4 * CHUNK) -> bool:
+    """Whether GB18030 gives Chinese text rather than mojibake. GB18030 decodes almost any
+    bytes: a Western export's `Andrés Müller` comes out as `Andr閟 M黮ler`, rare characters
+    from the extended code space. Chinese text is overwhelmingly in the common GB2312 set, so
+    the file reads as Chinese when most of its non-ASCII characters are GB2312 characters."""
+    with open_bytes(path) as handle:
+        head = handle.read(sample_bytes)
+    text = head.decode(GB18030, errors="ignore")
+    wide = [c for c in text if ord(c) > 127]
+    if not wide:
+        return True
+    common = 0
+    for char in wide:
+        try:
+            char.encode("gb2312")
+            common += 1
+        except UnicodeEncodeError:
+            pass
+    return common >= MIN_COMMON_SHARE * len(wide)
+
+
+def _western_sample(path: Path) -> str:
+    """The first line with non-ASCII bytes as cp1252 would read it, to help pick the encoding."""
+    with open_bytes(path) as handle:
+        for number, line in enumerate(handle, start=1):
+            if any(byte > 127 for byte in line):
+                try:
+                    text = line.decode("cp1252").strip()
+                except UnicodeDecodeError:
+                    return ""
+                return f" (line {number} would read in cp1252 as {text[:80]!r})"
+    return ""
 
 
 def is_plain_utf8(encoding: str) -> bool:

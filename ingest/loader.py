@@ -221,12 +221,19 @@ def _read_options(delivery: Delivery) -> ReadOptions:
 def _parse_select(delivery: Delivery, plan: ColumnPlan, excel: bool) -> str:
     """The SELECT that types every field and collects each row's errors."""
     entity = delivery.entity
+    local_dates = dict(entity.local_dates)
     values: list[str] = []
     errors: list[str] = []
     for column in entity.columns:
         text = plan.texts.get(column.name, "CAST(NULL AS VARCHAR)")
         sql = field_sql(column, text, delivery.mapping.options, excel_serials=excel)
         values.append(f"{sql.value} AS {ident(column.name)}")
+        if column.name in local_dates:
+            # The business date: the UTC instant back in the profile's zone (a date-only value
+            # gives back the date as written).
+            zone = literal(delivery.mapping.options.timezone)
+            values.append(f"CAST(timezone({zone}, timezone('UTC', {sql.value})) AS DATE) "
+                          f"AS {ident(local_dates[column.name])}")
         for condition, reason in sql.checks:
             errors.append(
                 f"CASE WHEN {condition} THEN {{'column': {literal(column.name)}, "
@@ -332,14 +339,16 @@ def _commit_file(
 ) -> None:
     entity = delivery.entity
     names = ", ".join(ident(c) for c in entity.column_names)
+    local = "".join(f", {ident(name)}" for _, name in entity.local_dates)
     conn.execute("BEGIN TRANSACTION")
     try:
         load_id = _next_load_id(conn)
         result.load_id = load_id
         conn.execute(
             f"INSERT INTO {qualified('raw', entity.table)} "
-            f"({names}, _extra, _source_file, _source_line, _load_id, _loaded_at, _row_hash) "
-            f"SELECT {names}, _extra, ?, _source_line, ?, now()::TIMESTAMP, md5(_raw) "
+            f"({names}, _extra, _source_file, _source_line, _load_id, _loaded_at, _row_hash"
+            f"{local}) "
+            f"SELECT {names}, _extra, ?, _source_line, ?, now()::TIMESTAMP, md5(_raw){local} "
             f"FROM {PARSED_TABLE} WHERE len(_errors) = 0 ORDER BY _source_line",
             [result.file_path, load_id],
         )

@@ -18,9 +18,9 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from ingest.contracts import SQL_TYPES, Entity, Kind
+from ingest.contracts import Entity, Kind
 from ingest.sql import ident, qualified
-from ingest.warehouse import RAW_METADATA_COLUMNS
+from ingest.warehouse import raw_columns
 
 SUITE = "ingest_contract"
 
@@ -48,8 +48,7 @@ class SuiteOutcome:
 
 
 def _expected_types(entity: Entity) -> list[tuple[str, str]]:
-    columns = [(c.name, SQL_TYPES[c.kind]) for c in entity.columns]
-    return columns + list(RAW_METADATA_COLUMNS)
+    return raw_columns(entity)
 
 
 def pending_loads(conn: duckdb.DuckDBPyConnection, entity: Entity) -> list[int]:

@@ -80,9 +80,18 @@ def ensure_ingest_tables(conn: duckdb.DuckDBPyConnection) -> None:
         ensure_raw_table(conn, entity)
 
 
+def raw_columns(entity: Entity) -> list[tuple[str, str]]:
+    """(name, SQL type) of every column of the entity's raw table, in order: the contract's,
+    the metadata, then the local date of each timestamp (last, so that a warehouse created
+    before they existed gains them in the same order; see ensure_raw_table)."""
+    columns = [(c.name, SQL_TYPES[c.kind]) for c in entity.columns]
+    columns += list(RAW_METADATA_COLUMNS)
+    columns += [(local, "DATE") for _, local in entity.local_dates]
+    return columns
+
+
 def raw_table_ddl(entity: Entity) -> str:
-    columns = [f"{ident(c.name)} {SQL_TYPES[c.kind]}" for c in entity.columns]
-    columns += [f"{ident(name)} {sql_type}" for name, sql_type in RAW_METADATA_COLUMNS]
+    columns = [f"{ident(name)} {sql_type}" for name, sql_type in raw_columns(entity)]
     return (
         f"CREATE TABLE IF NOT EXISTS {qualified('raw', entity.table)} (\n    "
         + ",\n    ".join(columns)
@@ -92,3 +101,13 @@ def raw_table_ddl(entity: Entity) -> str:
 
 def ensure_raw_table(conn: duckdb.DuckDBPyConnection, entity: Entity) -> None:
     conn.execute(raw_table_ddl(entity))
+    present = {name for (name,) in conn.execute(
+        "SELECT column_name FROM information_schema.columns "
+        "WHERE table_schema = 'raw' AND table_name = ?", [entity.table]).fetchall()}
+    table = qualified("raw", entity.table)
+    for stamp, local in entity.local_dates:
+        if local not in present:
+            # A warehouse from before local dates: rows loaded then were read in UTC, so their
+            # UTC date is their local date.
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {ident(local)} DATE")
+            conn.execute(f"UPDATE {table} SET {ident(local)} = CAST({ident(stamp)} AS DATE)")

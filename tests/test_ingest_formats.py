@@ -218,3 +218,74 @@ def test_booleans_timestamps_and_zones(conn, tmp_path):
         ("O3", True, dt.datetime(2026, 11, 28, 1, 30)),
         ("O4", False, dt.datetime(2026, 11, 27, 16, 0)),  # a bare date: local midnight
     ]
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "America/Los_Angeles", "UTC"])
+def test_business_dates_are_local_dates_in_every_zone(conn, tmp_path, zone):
+    """A date-only value is a calendar date in every time zone (the Olist funnel's
+    `2018-02-01` stayed in January when counted from its UTC instant east of UTC); a
+    timestamp's business date is its date in the profile's zone, an explicit offset included."""
+    put(tmp_path, "crm/profile.yml", f"options: {{timezone: {zone}}}\n".encode())
+    rows = [("L1", "2018-02-01", dt.date(2018, 2, 1)),
+            ("L2", "2018-02-01 00:30:00", dt.date(2018, 2, 1)),
+            ("L3", "2018-02-01 23:30:00", dt.date(2018, 2, 1)),
+            ("L4", "2018-02-01T12:00:00+00:00",
+             dt.date(2018, 2, 1)),
+            ("L5", "2018-01-31T20:00:00+00:00",
+             {"Asia/Shanghai": dt.date(2018, 2, 1), "America/Los_Angeles": dt.date(2018, 1, 31),
+              "UTC": dt.date(2018, 1, 31)}[zone])]
+    body = "lead_id,created_at,source,status,converted_at\n" + "".join(
+        f"{lead},{ts},web,converted,{ts}\n" for lead, ts, _ in rows)
+    put(tmp_path, "crm/leads/l.csv", body.encode())
+    ingest_entity(conn, tmp_path, entity("crm", "leads"))
+    got = conn.execute("SELECT lead_id, created_date, converted_date FROM raw.crm__leads "
+                       "ORDER BY 1").fetchall()
+    assert got == [(lead, day, day) for lead, _, day in rows]
+
+
+def test_a_warehouse_from_before_local_dates_gains_them(tmp_path):
+    """Raw tables created before local dates existed get the columns (filled from the UTC
+    date their rows were read in) and keep loading."""
+    from ingest.warehouse import connect, ensure_ingest_tables
+
+    with connect(tmp_path / "old.duckdb") as conn:
+        conn.execute("CREATE SCHEMA raw")
+        conn.execute("CREATE TABLE raw.crm__leads (lead_id VARCHAR, created_at TIMESTAMP, "
+                     "source VARCHAR, status VARCHAR, owner_rep_id VARCHAR, account_id VARCHAR, "
+                     "score BIGINT, qualified_at TIMESTAMP, converted_at TIMESTAMP, "
+                     "opportunity_id VARCHAR, _extra JSON, _source_file VARCHAR, "
+                     "_source_line BIGINT, _load_id BIGINT, _loaded_at TIMESTAMP, "
+                     "_row_hash VARCHAR)")
+        conn.execute("INSERT INTO raw.crm__leads (lead_id, created_at) "
+                     "VALUES ('L0', TIMESTAMP '2020-05-01 23:00:00')")
+        ensure_ingest_tables(conn)
+        put(tmp_path, "landing/crm/leads/l.csv",
+            b"lead_id,created_at,source,status\nL1,2021-01-02,web,new\n")
+        ingest_entity(conn, tmp_path / "landing", entity("crm", "leads"))
+        got = conn.execute("SELECT lead_id, created_date FROM raw.crm__leads ORDER BY 1")
+        assert got.fetchall() == [("L0", dt.date(2020, 5, 1)), ("L1", dt.date(2021, 1, 2))]
+
+
+def test_a_western_export_is_never_read_as_chinese_mojibake(conn, tmp_path):
+    """cp1252 bytes of `Andrés Müller, São Paulo` are valid GB18030 (`Andr閟 M黮ler, S鉶
+    Paulo`): without a declared encoding the file is rejected naming the file, the line and
+    the profile option; with `encoding: cp1252` it loads as written."""
+    body = "rep_id,rep_name,region,role\nR1,Andrés Müller,São Paulo,ae\n".encode("cp1252")
+    put(tmp_path, "crm/reps/reps.csv", body)
+    [result] = ingest_entity(conn, tmp_path, entity("crm", "reps")).files
+    assert result.status == "rejected"
+    assert "crm/reps/reps.csv" in result.message and "encoding: cp1252" in result.message
+    assert "line 2" in result.message and "Andrés Müller" in result.message
+    assert conn.execute("SELECT count(*) FROM raw.crm__reps").fetchall() == [(0,)]
+    put(tmp_path, "crm/profile.yml", b"options: {encoding: cp1252}\n")
+    put(tmp_path, "crm/reps/reps-again.csv", body)
+    ingest_entity(conn, tmp_path, entity("crm", "reps"))
+    assert [r[1:3] for r in reps_rows(conn)] == [("Andrés Müller", "São Paulo")]
+
+
+def test_chinese_gbk_exports_keep_loading(conn, tmp_path):
+    text = "rep_id,rep_name,region,role\nR1,张伟,华东区,ae\nR2,欧阳娜娜,上海市浦东新区,ae\n"
+    put(tmp_path, "crm/reps/reps.csv", text.encode("gbk"))
+    [result] = ingest_entity(conn, tmp_path, entity("crm", "reps")).files
+    assert result.status == "loaded", result.message
+    assert [r[1] for r in reps_rows(conn)] == ["张伟", "欧阳娜娜"]

@@ -169,3 +169,22 @@ def test_a_key_repeated_in_one_file_keeps_the_newest_version(conn, tmp_path):
         3: "order_id: duplicate key in this file; the version at line 6 is kept",
         5: "updated_at: not a timestamp in a known form",
     }
+
+
+def test_a_closed_deal_without_a_close_date_is_quarantined(conn, tmp_path):
+    """SOURCE_CONTRACTS: a closed deal without a close date is quarantined (it could count in
+    no month's win rate or bookings); an open deal without one loads."""
+    from ingest.contracts import entity
+    from ingest.landing import ingest_entity
+
+    path = tmp_path / "crm/opportunities/o.csv"
+    path.parent.mkdir(parents=True)
+    path.write_text("opportunity_id,owner_rep_id,created_at,stage,close_date\n"
+                    "O1,R1,2026-01-02,Closed Won,\n"
+                    "O2,R1,2026-01-02,Lost,2026-02-01\n"
+                    "O3,R1,2026-01-02,Proposal,\n", encoding="utf-8")
+    [result] = ingest_entity(conn, tmp_path, entity("crm", "opportunities")).files
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (3, 2, 1)
+    assert conn.execute("SELECT line_number, column_name, reason FROM audit.quarantine"
+                        ).fetchall() == [(2, "close_date", "close_date: a closed deal (won or "
+                                          "lost) needs its close date")]
