@@ -67,7 +67,8 @@ SUITES: dict[str, list[Rule]] = {
                                    Rule("between", ("nps", *NPS)),
                                    Rule("a_ge_b", ("complaints", "complaints_resolved"))],
     "mart_lead_funnel": [
-        *_rates("qualification_rate", "conversion_rate", "win_rate", "lead_to_win_rate"),
+        *_rates("qualification_rate", "conversion_rate", "converted_to_won_rate",
+                 "lead_to_win_rate"),
         Rule("a_ge_b", ("leads_created", "leads_qualified")),
         Rule("a_ge_b", ("leads_qualified", "leads_converted")),
         Rule("a_ge_b", ("leads_converted", "leads_won")),
@@ -76,6 +77,7 @@ SUITES: dict[str, list[Rule]] = {
                                 Rule("a_ge_b", ("entered", "reached_later_stage"))],
     "mart_pipeline_rep_daily": [Rule("a_ge_b", ("open_deals", "unvalued_deals")),
                                 Rule("between", ("open_amount", 0, None))],
+    "fct_opportunities": [*_rates("probability")],
     "mart_targets_vs_actual": [Rule("in_set", ("metric", ["revenue", "new_customers",
                                                           "market_share", "csat", "nps",
                                                           "category_mix"]))],

@@ -15,12 +15,12 @@ def test_impossible_funnel_and_rates_fail_the_suite():
             (10, 5, 4, 2, 0.5, 0.8, 0.5, 0.2),      -- consistent
             (10, 5, 4, 6, 0.5, 0.8, 1.5, 0.6)       -- more won than converted; rate above 1
         ) AS t(leads_created, leads_qualified, leads_converted, leads_won,
-               qualification_rate, conversion_rate, win_rate, lead_to_win_rate)
+               qualification_rate, conversion_rate, converted_to_won_rate, lead_to_win_rate)
     """)
     [outcome] = validate_marts(conn, {"mart_lead_funnel": SUITES["mart_lead_funnel"]})
     assert outcome.rows == 2 and not outcome.passed
     text = "\n".join(outcome.failures)
-    assert "expect_column_values_to_be_between" in text and "win_rate" in text
+    assert "expect_column_values_to_be_between" in text and "converted_to_won_rate" in text
     assert "expect_column_pair_values_a_to_be_greater_than_b" in text and "leads_won" in text
 
 

@@ -214,3 +214,39 @@ def test_olist_revenue_and_review_scores_per_month(olist_home):
                     "marts.mart_customer_satisfaction GROUP BY month "
                     "HAVING sum(csat_responses) > 0")}
     assert csat == {m: tuple(v) for m, v in scores.items()}
+
+
+FUNNEL = REAL / "olist_marketing_funnel"
+MQL_PROFILE = """\
+name: olist_mql
+options:
+  timezone: Asia/Shanghai
+files:
+  - pattern: "olist_marketing_qualified_leads_dataset.csv"
+    source: crm
+    entity: leads
+    rename:
+      mql_id: lead_id
+      first_contact_date: created_at
+      origin: source
+    defaults:
+      source: unknown
+    constants:
+      status: new
+"""
+
+
+@pytest.mark.skipif(not FUNNEL.is_dir(), reason=f"{FUNNEL} not found")
+def test_olist_leads_count_in_their_calendar_month_east_of_utc(tmp_path):
+    """`2018-02-01` is February in every time zone: with the profile in Asia/Shanghai the
+    lead funnel counts each marketing-qualified lead in the month of its first contact date
+    (counted in the file), never a day earlier in UTC."""
+    files = [FUNNEL / "olist_marketing_qualified_leads_dataset.csv"]
+    landing = landing_with(tmp_path, "funnel", FUNNEL, MQL_PROFILE, files)
+    build(landing, tmp_path / "home", "--reporting-currency", "BRL")
+    expected = Counter(r["first_contact_date"][:7]
+                       for r in records(files[0]) if r["first_contact_date"])
+    got = dict(query(tmp_path / "home", "SELECT strftime(month, '%Y-%m'), sum(leads_created) "
+                     "FROM marts.mart_lead_funnel GROUP BY 1"))
+    assert got == dict(expected)
+    assert expected["2018-01"] == 1141 and got["2018-01"] == 1141

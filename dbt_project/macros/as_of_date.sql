@@ -1,9 +1,27 @@
-{#- "Today" of every mart, as a SQL expression: the as_of_date var when set, else the latest
-    date in the loaded data (int_as_of_date). Never current_date: builds must be reproducible. -#}
+{#- "Today" of every mart, as a SQL expression: int_as_of_date, which holds the as_of_date var
+    when set, else the latest date in the loaded data. Never current_date: builds must be
+    reproducible. Always a ref (never the var inlined): the graph dbt runs must not depend on
+    the vars, or Dagster's manifest (parsed without them) would order the models differently. -#}
 {% macro as_of_date() -%}
+    (select as_of_date from {{ ref('int_as_of_date') }})
+{%- endmacro %}
+
+{#- The replay day set by --as-of, as a SQL date literal; none when building "today". Staging
+    uses it to keep only what was known by that day (it cannot use int_as_of_date, which is
+    computed from staging). -#}
+{% macro replay_day() -%}
+    {%- if var('as_of_date', none) -%}cast('{{ var("as_of_date") }}' as date){%- endif -%}
+{%- endmacro %}
+
+{#- A condition: `day` (a business date) was known by the replay day; true without --as-of. -#}
+{% macro known_by_replay_day(day) -%}
+    {%- if var('as_of_date', none) -%}({{ day }} <= {{ replay_day() }}){%- else -%}true{%- endif -%}
+{%- endmacro %}
+
+{#- `value` when `day` was known by the replay day, else `otherwise` (a later event of a record
+    that already existed: a lead converted after the replay day was not converted yet). -#}
+{% macro as_known_by_replay_day(value, day, otherwise='null') -%}
     {%- if var('as_of_date', none) -%}
-        cast('{{ var("as_of_date") }}' as date)
-    {%- else -%}
-        (select as_of_date from {{ ref('int_as_of_date') }})
-    {%- endif -%}
+        case when {{ day }} <= {{ replay_day() }} then {{ value }} else {{ otherwise }} end
+    {%- else -%}{{ value }}{%- endif -%}
 {%- endmacro %}

@@ -1,5 +1,7 @@
--- One rate per currency and day: each published rate holds until the next one (weekends and
--- holidays use the last business day's rate). The reporting currency is 1 on every day.
+-- One rate per currency and day: each published rate holds until the next one (weekends,
+-- holidays, and days after the last published rate use the latest rate before them). The
+-- reporting currency is 1 on every day. Days run to the end of the calendar (dim_date), so
+-- plans for later months (quotas) convert too.
 -- Facts join on (currency, day) equality, which stays fast at tens of millions of lines.
 with rates as (
     select * from {{ ref('stg_plan__fx_rates') }}
@@ -8,7 +10,7 @@ with rates as (
 
 days as (
     select date_day from {{ ref('int_days') }}
-    where date_day <= {{ as_of_date() }}
+    where date_day < cast({{ dbt.dateadd('year', 2, dbt.date_trunc('year', as_of_date())) }} as date)
 ),
 
 validity as (

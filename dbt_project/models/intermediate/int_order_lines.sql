@@ -1,6 +1,10 @@
 -- One row per order line with its order's attributes, returns, and net revenue in the source
 -- and the reporting currency. Revenue counts at the order date, net of discounts,
 -- cancellations and returns (a return reduces the revenue of the original order's month).
+-- Nothing is dropped: a line whose order was never delivered stays, flagged is_orphan_line,
+-- with no date and no revenue until its order arrives; returns beyond the quantity sold are
+-- capped at it and flagged (excess_returned_quantity). No rounding to cents: the returned
+-- share of a line is exact to 1e-12 (decimal_ratio), and amounts carry 12 decimals.
 with lines as (
     select * from {{ ref('stg_orders__order_lines') }}
 ),
@@ -18,6 +22,7 @@ returns as (
         order_id,
         line_no,
         sum(quantity) as returned_quantity,
+        count(*) as return_records,
         max(returned_at) as last_returned_at
     from {{ ref('stg_orders__returns') }}
     group by order_id, line_no
@@ -46,14 +51,16 @@ joined as (
         lines.discount_amount,
         cast(lines.quantity as decimal(38, 4)) * lines.unit_price
             - lines.discount_amount as net_amount,
-        -- Returns beyond the quantity sold are capped (and caught by a test upstream).
         cast(least(coalesce(returns.returned_quantity, 0), lines.quantity) as bigint)
             as returned_quantity,
-        orders.status = 'cancelled' as is_cancelled,
+        cast(greatest(coalesce(returns.returned_quantity, 0) - lines.quantity, 0) as bigint)
+            as excess_returned_quantity,
+        coalesce(orders.status = 'cancelled', false) as is_cancelled,
+        orders.order_id is null as is_orphan_line,
         lines._source_file,
         lines._source_line
     from lines
-    inner join orders
+    left join orders
         on lines.order_id = orders.order_id
     left join products
         on lines.product_id = products.product_id
@@ -65,18 +72,10 @@ joined as (
 with_returns as (
     select
         *,
-        -- The returned share of the line's net amount, rounded half-up to the cent once, here.
-        -- Integer arithmetic in ten-thousandths keeps it exact (no binary floats); the operands
-        -- are BIGINT because DuckDB divides DECIMALs as DOUBLE, even with //.
+        -- The returned share of the line's net amount: net x returned / quantity.
         case
-            when returned_quantity = 0 then cast(0 as decimal(38, 2))
-            else cast(
-                {{ integer_divide(
-                    '2 * cast(net_amount * 10000 as bigint) * cast(returned_quantity as bigint)'
-                    ~ ' + 100 * cast(quantity as bigint)',
-                    '200 * cast(quantity as bigint)'
-                ) }} as decimal(38, 0)
-            ) * cast(0.01 as decimal(3, 2))
+            when returned_quantity = 0 then cast(0 as decimal(38, 12))
+            else {{ decimal_ratio('net_amount * returned_quantity', 'quantity') }}
         end as return_amount
     from joined
 ),
@@ -85,13 +84,17 @@ final as (
     select
         with_returns.*,
         case
-            when is_cancelled then cast(0 as decimal(38, 4))
-            else net_amount - return_amount
+            when is_cancelled or is_orphan_line then cast(0 as decimal(38, 12))
+            else cast(net_amount - return_amount as decimal(38, 12))
         end as net_revenue,
         fx.rate_to_reporting,
+        -- Exact for lines without returns (4 decimals x an 8-decimal rate); a returned share
+        -- (exact to 1e-12) times the rate is cut back to 12 decimals, far below a cent, so
+        -- every sum over lines is exact at one scale and the marts reconcile to the digit.
         case
-            when is_cancelled then cast(0 as decimal(38, 12))
-            else cast(net_amount - return_amount as decimal(38, 4)) * fx.rate_to_reporting
+            when is_cancelled or is_orphan_line then cast(0 as decimal(38, 12))
+            else cast(cast(net_amount - return_amount as decimal(38, 12)) * fx.rate_to_reporting
+                as decimal(38, 12))
         end as net_revenue_reporting
     from with_returns
     left join fx

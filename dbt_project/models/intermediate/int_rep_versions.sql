@@ -1,9 +1,16 @@
 -- Every version of every rep's record, as delivered over time: the sales hierarchy's history.
--- A version dates from the record's updated_at, or, when the export has none, from when its
--- file was loaded. The first version of a rep holds from the beginning of time (the CRM knew
--- no earlier state). Consecutive versions with the same hierarchy are merged.
+-- A version dates from the record's updated_at, else from the date in its file's name; a
+-- version with neither has no date and is the rep's record from the beginning. The first
+-- version of a rep holds from the beginning of time (the CRM knew no earlier state).
+-- Consecutive versions with the same hierarchy are merged. In a replay (--as-of) versions
+-- dated after the replay day are not known.
 with source as (
-    select * from {{ source('crm', 'reps') }}
+    select
+        *,
+        coalesce(updated_at, cast({{ delivery_date('_source_file') }} as timestamp),
+            cast('1900-01-01 00:00:00' as timestamp)) as changed_at,
+        coalesce(updated_date, {{ delivery_date('_source_file') }}) as changed_date
+    from {{ source('crm', 'reps') }}
 ),
 
 dated as (
@@ -16,10 +23,11 @@ dated as (
         team,
         hire_date,
         end_date,
-        coalesce(updated_at, _loaded_at) as changed_at,
+        changed_at,
         _load_id,
         _source_line
     from source
+    where changed_date is null or {{ known_by_replay_day('changed_date') }}
 ),
 
 one_per_time as (

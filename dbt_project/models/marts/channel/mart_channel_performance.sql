@@ -11,7 +11,7 @@ channels as (
 
 lines as (
     select * from {{ ref('fct_order_lines') }}
-    where not is_cancelled
+    where not is_cancelled and not is_orphan_line and order_date <= {{ as_of_date() }}
 ),
 
 orders as (
@@ -58,21 +58,23 @@ costs as (
 responses as (
     -- A response counts for its own channel, else for the channel of the order it is about.
     select
-        cast({{ dbt.date_trunc('month', 'responses.submitted_at') }} as date) as month,
+        cast({{ dbt.date_trunc('month', 'responses.submitted_date') }} as date) as month,
         coalesce(responses.channel, orders.channel) as channel,
         {{ survey_counts() }}
     from {{ ref('stg_survey__responses') }} as responses
     left join orders on responses.order_id = orders.order_id
+    where responses.submitted_date <= {{ as_of_date() }}
     group by 1, 2
 ),
 
 complaints as (
     select
-        cast({{ dbt.date_trunc('month', 'complaints.opened_at') }} as date) as month,
+        cast({{ dbt.date_trunc('month', 'complaints.opened_date') }} as date) as month,
         orders.channel,
         count(*) as complaints
     from {{ ref('stg_survey__complaints') }} as complaints
     left join orders on complaints.order_id = orders.order_id
+    where complaints.opened_date <= {{ as_of_date() }}
     group by 1, 2
 ),
 

@@ -7,13 +7,15 @@ with accounts as (
 
 orders as (
     select
-        account_id,
-        min(order_date) as first_order_date,
-        max(order_date) as last_order_date,
+        orders.account_id,
+        min(first_orders.first_order_date) as first_order_date,
+        max(orders.order_date) as last_order_date,
         count(*) as order_count
-    from {{ ref('fct_orders') }}
-    where not is_cancelled
-    group by account_id
+    from {{ ref('fct_orders') }} as orders
+    inner join {{ ref('int_customer_first_orders') }} as first_orders
+        on orders.account_id = first_orders.account_id
+    where not orders.is_cancelled
+    group by orders.account_id
 ),
 
 all_customers as (

@@ -16,7 +16,7 @@ bounds as (
         select min(cast({{ dbt.date_trunc('month', 'created_date') }} as date))
         from {{ ref('stg_crm__opportunities') }}
         union all
-        select min(cast({{ dbt.date_trunc('month', 'created_at') }} as date))
+        select min(cast({{ dbt.date_trunc('month', 'created_date') }} as date))
         from {{ ref('stg_crm__leads') }}
         union all
         select {{ dbt.date_trunc('month', as_of_date()) }}

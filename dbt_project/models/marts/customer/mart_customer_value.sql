@@ -1,6 +1,7 @@
 -- Customer value (METRICS.md §5, handbook ch. 8). Grain: one row per customer (account).
 -- Classification, order history, RFM quintiles and segment, historical and a simple predicted
--- CLV, gross margin, cost-to-serve (channel costs allocated by revenue share, where known),
+-- CLV, gross margin, cost-to-serve (channel costs allocated by revenue share in whole cents,
+-- largest remainder: int_cost_to_serve),
 -- satisfaction, complaints, and a churn-risk flag with its reason.
 with customers as (
     select * from {{ ref('dim_customer') }}
@@ -46,42 +47,21 @@ gaps as (
     group by account_id
 ),
 
-channel_revenue as (
-    select order_month, channel, account_id, sum(net_revenue_reporting) as net_revenue
-    from orders
-    group by order_month, channel, account_id
-),
-
 cost_to_serve as (
-    -- A month's channel cost shared among the channel's customers by their revenue, each
-    -- share rounded to the cent (then summed exactly: a float sum would vary with the order
-    -- in which threads add, and the mart must be the same on every build).
-    select
-        channel_revenue.account_id,
-        sum(cast(round(cast(costs.cost as double) * {{ safe_ratio('channel_revenue.net_revenue',
-            'channel_totals.net_revenue') }}, 2) as decimal(38, 2))) as cost_to_serve
-    from channel_revenue
-    inner join (
-        select order_month, channel, sum(net_revenue) as net_revenue
-        from channel_revenue group by order_month, channel
-    ) as channel_totals
-        on channel_revenue.order_month = channel_totals.order_month
-        and channel_revenue.channel = channel_totals.channel
-    inner join {{ ref('stg_plan__channel_costs') }} as costs
-        on channel_revenue.order_month = costs.period_month
-        and channel_revenue.channel = costs.channel
-    group by channel_revenue.account_id
+    select account_id, sum(cost_to_serve) as cost_to_serve
+    from {{ ref('int_cost_to_serve') }}
+    group by account_id
 ),
 
 surveys as (
     select
         account_id,
         {{ survey_counts() }},
-        max(case when cast(submitted_at as date) > {{ dbt.dateadd('day', -90, as_of_date()) }}
+        max(case when submitted_date > {{ dbt.dateadd('day', -90, as_of_date()) }}
             and ((survey_type = 'nps' and score <= 6) or (survey_type = 'csat' and score <= 2))
             then 1 else 0 end) = 1 as recent_detractor
     from {{ ref('stg_survey__responses') }}
-    where cast(submitted_at as date) <= {{ as_of_date() }}
+    where submitted_date <= {{ as_of_date() }}
     group by account_id
 ),
 
@@ -91,7 +71,7 @@ complaints as (
         count(*) as complaints,
         sum(case when resolved_at is null then 1 else 0 end) as open_complaints
     from {{ ref('stg_survey__complaints') }}
-    where cast(opened_at as date) <= {{ as_of_date() }}
+    where opened_date <= {{ as_of_date() }}
     group by account_id
 ),
 
@@ -108,7 +88,7 @@ measured as (
         totals.last_order_date,
         cast(coalesce(totals.orders, 0) as integer) as orders,
         cast(coalesce(totals.net_revenue, 0) as decimal(38, 12)) as net_revenue,
-        {{ safe_ratio('totals.net_revenue', 'totals.orders') }} as average_order_value,
+        {{ decimal_ratio('totals.net_revenue', 'totals.orders') }} as average_order_value,
         greatest({{ dbt.datediff('totals.first_order_date', 'as_of.as_of_date', 'month') }}, 0) + 1
             as tenure_months,
         {{ dbt.datediff('totals.last_order_date', 'as_of.as_of_date', 'day') }} as recency_days,
@@ -191,9 +171,9 @@ final as (
         gross_margin as historical_clv_margin,
         -- A simple forecast: the customer's monthly revenue run rate over 12 months, halved
         -- when the customer shows a churn risk.
-        cast(net_revenue as double) / tenure_months * 12
-            * case when is_overdue or is_declining or has_recent_detractor_score
-                or open_complaints > 0 then 0.5 else 1 end as predicted_clv_12m_revenue,
+        {{ decimal_ratio('net_revenue * 12 * case when is_overdue or is_declining '
+            ~ 'or has_recent_detractor_score or open_complaints > 0 then 0.5 else 1 end',
+            'tenure_months') }} as predicted_clv_12m_revenue,
         cost_to_serve,
         nps_responses,
         nps,

@@ -2,19 +2,24 @@
 -- month is the leads' creation month (a cohort: each lead counts once, in every step it
 -- reached) and the rep is the lead's owner. Steps: created -> qualified -> converted to an
 -- opportunity -> won. Conversion of each step = reached the next step / reached this one.
+-- Qualified and converted are staging's one rule (stg_crm__leads.is_qualified/is_converted),
+-- the same the rep KPIs count. converted_to_won_rate is a lead-funnel step, not the rep KPI's
+-- win rate (won / (won + lost) deals closed in a month).
 with leads as (
     select
         lead_id,
-        cast({{ dbt.date_trunc('month', 'created_at') }} as date) as month,
+        cast({{ dbt.date_trunc('month', 'created_date') }} as date) as month,
         coalesce(source, '(none)') as lead_source,
         coalesce(owner_rep_id, '(unassigned)') as rep_id,
         created_at,
         qualified_at,
         converted_at,
+        converted_date,
         opportunity_id,
-        status
+        is_qualified,
+        is_converted
     from {{ ref('stg_crm__leads') }}
-    where cast(created_at as date) <= {{ as_of_date() }}
+    where created_date <= {{ as_of_date() }}
 ),
 
 won_by_lead as (
@@ -38,10 +43,6 @@ won_by_lead as (
 steps as (
     select
         leads.*,
-        -- A converted lead was qualified even when the CRM skipped the qualified stamp.
-        leads.qualified_at is not null or leads.converted_at is not null
-            or leads.status in ('qualified', 'converted') as is_qualified,
-        leads.converted_at is not null or leads.status = 'converted' as is_converted,
         won_by_lead.lead_key is not null as is_won,
         won_by_lead.won_date
     from leads
@@ -63,7 +64,8 @@ final as (
         {{ safe_ratio('sum(case when is_converted then 1 else 0 end)',
                       'sum(case when is_qualified then 1 else 0 end)') }} as conversion_rate,
         {{ safe_ratio('sum(case when is_won then 1 else 0 end)',
-                      'sum(case when is_converted then 1 else 0 end)') }} as win_rate,
+                      'sum(case when is_converted then 1 else 0 end)') }}
+            as converted_to_won_rate,
         {{ safe_ratio('sum(case when is_won then 1 else 0 end)', 'count(*)') }}
             as lead_to_win_rate,
         cast({{ median("case when qualified_at is not null then "
@@ -72,8 +74,8 @@ final as (
         cast({{ median("case when converted_at is not null and qualified_at is not null then "
             ~ dbt.datediff('qualified_at', 'converted_at', 'minute') ~ " / 1440.0 end") }}
             as double) as median_days_to_convert,
-        cast({{ median("case when is_won and converted_at is not null then "
-            ~ dbt.datediff('converted_at', 'won_date', 'day') ~ " end") }}
+        cast({{ median("case when is_won and converted_date is not null then "
+            ~ dbt.datediff('converted_date', 'won_date', 'day') ~ " end") }}
             as double) as median_days_to_win
     from steps
     group by month, lead_source, rep_id

@@ -17,7 +17,7 @@ history as (
         min(history.entered_at) as entered_at
     from {{ ref('stg_crm__opportunity_stage_history') }} as history
     inner join opportunities on history.opportunity_id = opportunities.opportunity_id
-    where cast(history.entered_at as date) <= {{ as_of_date() }}
+    where history.entered_date <= {{ as_of_date() }}
     group by history.opportunity_id, history.canonical_stage, history.stage_order
 ),
 

@@ -25,6 +25,7 @@ final as (
         opportunities.close_date,
         opportunities.close_month,
         opportunities.updated_at,
+        opportunities.updated_date,
         opportunities.source_stage,
         opportunities.canonical_stage,
         opportunities.stage_order,
@@ -34,7 +35,7 @@ final as (
         opportunities.amount,
         opportunities.rate_to_reporting,
         opportunities.amount_reporting,
-        cast(opportunities.amount_reporting * opportunities.probability as decimal(38, 12))
+        cast(opportunities.amount_reporting * opportunities.probability as decimal(38, 20))
             as weighted_amount_reporting,
         opportunities.lost_reason,
         case when opportunities.is_won then

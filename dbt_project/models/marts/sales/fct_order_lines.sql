@@ -1,6 +1,6 @@
 -- One row per order line: revenue (at the order date, net of discounts, cancellations and
--- returns), cost and gross margin, in the source and the reporting currency. No rounding here
--- beyond the cent of each line's return share (see int_order_lines).
+-- returns), cost and gross margin, in the source and the reporting currency. No rounding (see
+-- int_order_lines). Lines whose order is missing are kept, flagged is_orphan_line.
 with order_lines as (
     select * from {{ ref('int_order_lines') }}
 ),
@@ -14,22 +14,9 @@ fx as (
 ),
 
 first_orders as (
-    -- A customer's first order: the earliest non-cancelled order (ties: the smallest id).
-    select account_id, order_id
-    from (
-        select
-            account_id,
-            order_id,
-            row_number() over (
-                partition by account_id order by order_date, order_id
-            ) as order_rank
-        from (
-            select distinct account_id, order_id, order_date
-            from order_lines
-            where not is_cancelled
-        ) as orders
-    ) as ranked
-    where order_rank = 1
+    -- The new-customer rule, once: int_customer_first_orders.
+    select account_id, first_order_id as order_id
+    from {{ ref('int_customer_first_orders') }}
 ),
 
 final as (
@@ -52,6 +39,7 @@ final as (
         cast(order_lines.quantity as decimal(38, 4)) * order_lines.unit_price as gross_amount,
         order_lines.net_amount,
         order_lines.returned_quantity,
+        order_lines.excess_returned_quantity,
         order_lines.return_amount,
         order_lines.net_revenue,
         order_lines.rate_to_reporting,
@@ -59,13 +47,15 @@ final as (
         -- Cost of the units kept: unit cost (in the product's currency, converted at the order
         -- date) x (quantity - returned quantity). Unknown cost gives unknown margin, not 100 %.
         case
-            when order_lines.is_cancelled then cast(0 as decimal(38, 12))
+            when order_lines.is_cancelled or order_lines.is_orphan_line
+                then cast(0 as decimal(38, 12))
             when products.unit_cost is null then null
             else cast(products.unit_cost as decimal(38, 4))
                 * (order_lines.quantity - order_lines.returned_quantity)
                 * cost_fx.rate_to_reporting
         end as cost_amount_reporting,
         order_lines.is_cancelled,
+        order_lines.is_orphan_line,
         order_lines.returned_quantity > 0 as is_returned,
         first_orders.order_id is not null as is_new_customer_order,
         products.unit_cost is not null as has_unit_cost,

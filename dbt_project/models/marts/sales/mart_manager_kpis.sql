@@ -1,7 +1,7 @@
 -- Rep KPIs rolled up to the manager the reps reported to in each month (team level).
--- Grain: month x manager. Ratios and medians are recomputed from the team's own events.
+-- Grain: month x manager. Figures are the team's own (int_kpi_nodes), never averages of reps.
 with kpis as (
-    {{ kpi_rollup('manager_id') }}
+    select * from {{ ref('int_kpi_nodes') }} where level = 'manager'
 ),
 
 managers as (
@@ -14,7 +14,7 @@ final as (
         kpis.node as manager_id,
         managers.rep_name as manager_name,
         managers.region as manager_region,
-        {% for metric in kpi_metrics() %}kpis.{{ metric }}{{ ',' if not loop.last }}
+        {% for metric in kpi_columns() %}kpis.{{ metric }}{{ ',' if not loop.last }}
         {% endfor %}
     from kpis
     left join managers

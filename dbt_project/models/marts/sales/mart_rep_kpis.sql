@@ -1,9 +1,10 @@
--- Rep KPIs per month (METRICS.md §7, handbook ch. 9.1). Grain: month x rep.
+-- Rep KPIs per month (METRICS.md §7, handbook ch. 9.1). Grain: month x rep. The rules are in
+-- int_kpi_events (what counts, when, for whom) and int_kpi_nodes (the figures).
 -- Every employed rep appears every month with zeros rather than gaps; revenue and deals of no
 -- (known) rep appear under rep_id '(unassigned)', so the mart reconciles with the facts.
 -- Hierarchy columns are as they stood in that month.
 with kpis as (
-    {{ kpi_rollup('rep_id') }}
+    select * from {{ ref('int_kpi_nodes') }} where level = 'rep'
 ),
 
 rep_months as (
@@ -20,7 +21,7 @@ final as (
         rep_months.team,
         rep_months.region,
         coalesce(rep_months.is_employed, false) as is_employed,
-        {% for metric in kpi_metrics() %}kpis.{{ metric }}{{ ',' if not loop.last }}
+        {% for metric in kpi_columns() %}kpis.{{ metric }}{{ ',' if not loop.last }}
         {% endfor %}
     from kpis
     left join rep_months

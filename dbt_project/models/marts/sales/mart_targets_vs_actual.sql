@@ -7,7 +7,8 @@
 --   category_mix   the scope category's share of the period's revenue
 --   csat / nps     from the period's survey responses (CSAT 0-1, NPS -100..100)
 -- gap = actual - target; pct_of_target = actual / target. Periods after the as-of date have
--- no actual yet.
+-- no actual yet. Values are exact decimals in the row's `unit` (the reporting currency,
+-- customers, ratio 0-1, or NPS points).
 with targets as (
     select * from {{ ref('stg_plan__targets') }}
 ),
@@ -24,8 +25,8 @@ lines as (
         lines.channel,
         lines.product_category,
         customers.region,
-        cast({{ dbt.date_trunc('month', 'customers.first_order_date') }} as date)
-            = lines.order_month as is_new_customer
+        -- A new customer counts at its first order (company-wide), in that order's scope.
+        lines.is_new_customer_order as is_new_customer
     from {{ ref('fct_order_lines') }} as lines
     left join customers on lines.account_id = customers.account_id
     where not lines.is_cancelled and lines.order_date <= {{ as_of_date() }}
@@ -72,7 +73,7 @@ markets as (
 
 responses as (
     select
-        cast({{ dbt.date_trunc('month', 'responses.submitted_at') }} as date) as month,
+        cast({{ dbt.date_trunc('month', 'responses.submitted_date') }} as date) as month,
         responses.survey_type,
         responses.score,
         customers.region,
@@ -80,7 +81,7 @@ responses as (
     from {{ ref('stg_survey__responses') }} as responses
     left join customers on responses.account_id = customers.account_id
     left join {{ ref('fct_orders') }} as orders on responses.order_id = orders.order_id
-    where cast(responses.submitted_at as date) <= {{ as_of_date() }}
+    where responses.submitted_date <= {{ as_of_date() }}
 ),
 
 scoped_responses as (
@@ -92,11 +93,13 @@ scoped_responses as (
 ),
 
 satisfaction as (
+    -- The satisfaction definitions (macros/satisfaction.sql) as exact decimals, since this
+    -- mart's one value column carries money too.
     select
         month,
         scope,
-        {{ csat('csat_satisfied', 'csat_responses') }} as csat,
-        {{ nps('promoters', 'detractors', 'nps_responses') }} as nps
+        {{ decimal_ratio('csat_satisfied', 'csat_responses') }} as csat,
+        {{ decimal_ratio('100 * (promoters - detractors)', 'nps_responses') }} as nps
     from (
         select month, scope, {{ survey_counts() }}
         from scoped_responses
@@ -112,14 +115,20 @@ actuals as (
         targets.scope,
         targets.target_value,
         case targets.metric
-            when 'revenue' then cast(coalesce(revenue.revenue, 0) as double)
-            when 'new_customers' then cast(coalesce(revenue.new_customers, 0) as double)
-            when 'market_share' then {{ safe_ratio('coalesce(revenue.revenue, 0)', 'markets.market') }}
-            when 'category_mix' then {{ safe_ratio('coalesce(revenue.revenue, 0)',
-                                                   'company_revenue.revenue') }}
+            when 'revenue' then '{{ var("reporting_currency") }}'
+            when 'new_customers' then 'customers'
+            when 'nps' then 'nps_points'
+            else 'ratio'
+        end as unit,
+        cast(case targets.metric
+            when 'revenue' then coalesce(revenue.revenue, 0)
+            when 'new_customers' then coalesce(revenue.new_customers, 0)
+            when 'market_share' then {{ decimal_ratio('coalesce(revenue.revenue, 0)', 'markets.market') }}
+            when 'category_mix' then {{ decimal_ratio('coalesce(revenue.revenue, 0)',
+                                                      'company_revenue.revenue') }}
             when 'csat' then satisfaction.csat
             when 'nps' then satisfaction.nps
-        end as actual_value,
+        end as decimal(38, 12)) as actual_value,
         targets.period_month <= {{ as_of_date() }} as is_measured
     from targets
     left join revenue
@@ -136,9 +145,11 @@ final as (
         period_month,
         metric,
         scope,
-        cast(target_value as double) as target_value,
+        unit,
+        cast(target_value as decimal(38, 12)) as target_value,
         case when is_measured then actual_value end as actual_value,
-        case when is_measured then actual_value - cast(target_value as double) end as gap,
+        case when is_measured then cast(actual_value - target_value as decimal(38, 12)) end
+            as gap,
         case when is_measured then {{ safe_ratio('actual_value', 'target_value') }} end
             as pct_of_target,
         is_measured

@@ -1,5 +1,6 @@
 with source as (
     select * from {{ source('crm', 'accounts') }}
+    where {{ known_by_replay_day('created_date') }}
 ),
 
 latest as (
@@ -12,6 +13,7 @@ final as (
         account_name,
         region,
         created_at,
+        created_date,
         industry,
         size_segment,
         country,

@@ -1,5 +1,6 @@
 with source as (
     select * from {{ source('crm', 'activities') }}
+    where {{ known_by_replay_day('occurred_date') }}
 ),
 
 latest as (
@@ -12,6 +13,7 @@ final as (
         rep_id,
         type,
         occurred_at,
+        occurred_date,
         account_id,
         opportunity_id,
         _source_file,

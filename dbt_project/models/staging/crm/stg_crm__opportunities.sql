@@ -1,5 +1,9 @@
+-- Opportunities, newest version per key. In a replay (--as-of), only deals created by the
+-- replay day; a deal closed after it was still open then, in the last stage its history shows
+-- by that day (else prospecting).
 with source as (
     select * from {{ source('crm', 'opportunities') }}
+    where {{ known_by_replay_day('created_date') }}
 ),
 
 stage_map as (
@@ -7,19 +11,77 @@ stage_map as (
 ),
 
 latest as (
-    {{ latest_version('source', ['opportunity_id'], 'updated_at') }}
+    {{ latest_version('source', ['opportunity_id'], 'updated_at', 'updated_date') }}
 ),
 
 mapped as (
     select
         latest.*,
-        stage_map.canonical_stage,
-        stage_map.stage_order,
-        stage_map.default_probability
+        stage_map.canonical_stage as mapped_stage,
+        stage_map.stage_order as mapped_stage_order,
+        stage_map.default_probability as mapped_probability
     from latest
     left join stage_map
         on lower(trim(latest.stage)) = stage_map.source_stage
 ),
+
+{% if var('as_of_date', none) -%}
+stage_by_replay_day as (
+    -- The last open stage each deal had entered by the replay day.
+    select opportunity_id, source_stage as stage from (
+        select
+            opportunity_id,
+            source_stage,
+            row_number() over (
+                partition by opportunity_id order by entered_at desc, stage_order desc
+            ) as position
+        from {{ ref('stg_crm__opportunity_stage_history') }}
+        where canonical_stage not in ('closed_won', 'closed_lost')
+    ) as ranked
+    where position = 1
+),
+
+replayed as (
+    select
+        mapped.* replace (
+            case when closed_later then coalesce(stage_by_replay_day.stage, 'Prospecting')
+                else mapped.stage end as stage,
+            case when closed_later then null else mapped.probability end as probability,
+            case when closed_later then null else mapped.lost_reason end as lost_reason
+        ),
+        closed_later
+    from (
+        select
+            *,
+            mapped_stage in ('closed_won', 'closed_lost')
+                and not {{ known_by_replay_day('coalesce(close_date, updated_date)') }}
+                as closed_later
+        from mapped
+    ) as mapped
+    left join stage_by_replay_day
+        on mapped.opportunity_id = stage_by_replay_day.opportunity_id
+),
+
+staged as (
+    select
+        replayed.* exclude (mapped_stage, mapped_stage_order, mapped_probability, closed_later),
+        stage_map.canonical_stage,
+        stage_map.stage_order,
+        stage_map.default_probability
+    from replayed
+    left join stage_map
+        on lower(trim(replayed.stage)) = stage_map.source_stage
+),
+{%- else %}
+staged as (
+    select
+        * exclude (mapped_stage, mapped_stage_order, mapped_probability),
+        mapped_stage as canonical_stage,
+        mapped_stage_order as stage_order,
+        mapped_probability as default_probability
+    from mapped
+),
+{%- endif %}
 
 final as (
     select
@@ -28,14 +90,18 @@ final as (
         account_id,
         lead_id,
         created_at,
-        cast(created_at as date) as created_date,
+        created_date,
         close_date,
         updated_at,
+        updated_date,
         stage as source_stage,
         canonical_stage,
         stage_order,
-        -- The CRM's own probability when given, else the stage's default; always 0-1.
+        -- The one probability rule (0-1), used by fct_opportunities and the pipeline
+        -- snapshots alike: the CRM's own probability when the export has one, else the
+        -- stage's default.
         coalesce(probability, default_probability) as probability,
+        default_probability as stage_default_probability,
         forecast_category,
         amount,
         coalesce(currency, '{{ var("reporting_currency") }}') as currency,
@@ -51,7 +117,7 @@ final as (
         _source_file,
         _source_line,
         _load_id
-    from mapped
+    from staged
 )
 
 select * from final

@@ -1,5 +1,6 @@
 with source as (
     select * from {{ source('crm', 'opportunity_stage_history') }}
+    where {{ known_by_replay_day('entered_date') }}
 ),
 
 stage_map as (
@@ -17,6 +18,7 @@ final as (
         stage_map.canonical_stage,
         stage_map.stage_order,
         latest.entered_at,
+        latest.entered_date,
         latest._source_file,
         latest._source_line,
         latest._load_id

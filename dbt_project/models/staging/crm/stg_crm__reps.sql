@@ -1,9 +1,21 @@
+-- Reps, newest version per key. A version dates from its updated_at, else from the date in
+-- its file's name (delivery_date); in a replay (--as-of) versions dated later are ignored.
 with source as (
-    select * from {{ source('crm', 'reps') }}
+    select
+        *,
+        coalesce(updated_at, cast({{ delivery_date('_source_file') }} as timestamp))
+            as version_at,
+        coalesce(updated_date, {{ delivery_date('_source_file') }}) as version_date
+    from {{ source('crm', 'reps') }}
+),
+
+known as (
+    select * from source
+    where version_date is null or {{ known_by_replay_day('version_date') }}
 ),
 
 latest as (
-    {{ latest_version('source', ['rep_id'], 'updated_at') }}
+    {{ latest_version('known', ['rep_id'], 'version_at') }}
 ),
 
 final as (
@@ -18,6 +30,8 @@ final as (
         hire_date,
         end_date,
         updated_at,
+        version_at,
+        version_date,
         _source_file,
         _source_line,
         _load_id

@@ -1,5 +1,17 @@
+-- Payments, newest version per key; in a replay (--as-of), those of orders placed after the
+-- replay day are not known yet (as for order lines).
 with source as (
     select * from {{ source('orders', 'payments') }}
+    {% if var('as_of_date', none) -%}
+    where order_id not in (
+        select order_id from {{ source('orders', 'orders') }}
+        where not {{ known_by_replay_day('order_date') }}
+        and order_id not in (
+            select order_id from {{ source('orders', 'orders') }}
+            where {{ known_by_replay_day('order_date') }}
+        )
+    )
+    {%- endif %}
 ),
 
 latest as (

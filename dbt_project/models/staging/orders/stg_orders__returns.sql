@@ -1,5 +1,6 @@
 with source as (
     select * from {{ source('orders', 'returns') }}
+    where {{ known_by_replay_day('returned_date') }}
 ),
 
 latest as (
@@ -12,6 +13,7 @@ final as (
         order_id,
         line_no,
         returned_at,
+        returned_date,
         quantity,
         reason,
         _source_file,

@@ -1,5 +1,7 @@
+-- FX rates; in a replay (--as-of), rates published after the replay day are not known yet.
 with source as (
     select * from {{ source('plan', 'fx_rates') }}
+    where {{ known_by_replay_day('rate_date') }}
 ),
 
 latest as (

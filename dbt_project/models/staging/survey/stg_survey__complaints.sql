@@ -1,5 +1,8 @@
+-- Complaints; in a replay (--as-of), those opened after the replay day are not known yet, and
+-- one resolved after it was still open then.
 with source as (
     select * from {{ source('survey', 'complaints') }}
+    where {{ known_by_replay_day('opened_date') }}
 ),
 
 latest as (
@@ -11,10 +14,14 @@ final as (
         complaint_id,
         account_id,
         opened_at,
+        opened_date,
         category,
         severity,
-        status,
-        resolved_at,
+        {% if var('as_of_date', none) -%}
+        case when not {{ known_by_replay_day('resolved_date') }} then 'open' else status end
+        {%- else -%}status{%- endif %} as status,
+        {{ as_known_by_replay_day('resolved_at', 'resolved_date') }} as resolved_at,
+        {{ as_known_by_replay_day('resolved_date', 'resolved_date') }} as resolved_date,
         order_id,
         rep_id,
         _source_file,

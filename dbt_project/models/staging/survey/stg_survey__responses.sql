@@ -1,5 +1,6 @@
 with source as (
     select * from {{ source('survey', 'responses') }}
+    where {{ known_by_replay_day('submitted_date') }}
 ),
 
 latest as (
@@ -11,6 +12,7 @@ final as (
         response_id,
         account_id,
         submitted_at,
+        submitted_date,
         survey_type,
         score,
         order_id,
