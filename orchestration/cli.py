@@ -85,10 +85,15 @@ def set_dbt_vars(args: argparse.Namespace) -> None:
 
 
 def report(result, started: float) -> int:
+    from dagster import AssetCheckSeverity
+
     from orchestration.summary import format_counts, table_counts
 
     evaluations = result.get_asset_check_evaluations()
-    failed = [e for e in evaluations if not e.passed]
+    # A check of severity WARN (dbt tests with severity: warn, e.g. orphan order lines) is
+    # reported, and does not fail the build: the rows it lists are kept and flagged.
+    failed = [e for e in evaluations if not e.passed and e.severity != AssetCheckSeverity.WARN]
+    warned = [e for e in evaluations if not e.passed and e.severity == AssetCheckSeverity.WARN]
     files = {"files_loaded": 0, "files_skipped_duplicate": 0, "files_rejected": 0,
              "rows_read": 0, "rows_loaded": 0, "rows_quarantined": 0}
     for event in result.get_asset_materialization_events():
@@ -102,7 +107,11 @@ def report(result, started: float) -> int:
           f"{files['files_skipped_duplicate']} already loaded, {files['files_rejected']} rejected;"
           f" {files['rows_read']:,} rows read = {files['rows_loaded']:,} loaded + "
           f"{files['rows_quarantined']:,} quarantined")
-    print(f"  checks         {len(evaluations) - len(failed)} passed, {len(failed)} failed")
+    print(f"  checks         {len(evaluations) - len(failed) - len(warned)} passed, "
+          f"{len(warned)} warned, {len(failed)} failed")
+    for evaluation in warned:
+        print(f"    WARNING {evaluation.asset_key.to_user_string()} :: {evaluation.check_name}"
+              f"{check_detail(evaluation)}")
     for evaluation in failed:
         print(f"    FAILED {evaluation.asset_key.to_user_string()} :: {evaluation.check_name}")
     for step, cause in step_failures(result):
@@ -117,6 +126,12 @@ def report(result, started: float) -> int:
     print(f"  full log       {settings.home() / 'logs' / 'build.log'}")
     print(f"  elapsed        {time.perf_counter() - started:.1f}s")
     return 0 if result.success and not failed else 1
+
+
+def check_detail(evaluation) -> str:
+    """`: N rows` for a dbt test check that counted failing rows."""
+    rows = evaluation.metadata.get("dagster_dbt/failed_row_count")
+    return f": {rows.value} row(s)" if rows is not None else ""
 
 
 def error_cause(error) -> str:

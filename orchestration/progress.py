@@ -39,7 +39,9 @@ class ProgressHandler(logging.Handler):
         elif kind == DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.event_specific_data
             if not evaluation.passed:
-                self._say(f"CHECK FAILED {evaluation.asset_key.to_user_string()}"
+                label = ("warning  " if evaluation.severity == dg.AssetCheckSeverity.WARN
+                         else "CHECK FAILED")
+                self._say(f"{label} {evaluation.asset_key.to_user_string()}"
                           f" :: {evaluation.check_name}")
         elif kind == DagsterEventType.STEP_FAILURE:
             from orchestration.cli import error_cause

@@ -77,10 +77,12 @@ def ratio(numerator, denominator) -> float | None:
 class Rates:
     """Rate to the reporting currency on a day: the latest published on or before it."""
 
-    def __init__(self, landing: Path, reporting: str) -> None:
+    def __init__(self, landing: Path, reporting: str, as_of: date) -> None:
         self.reporting = reporting
         series: dict[str, list[tuple[date, Decimal]]] = defaultdict(list)
         for row in latest(landing, "plan/fx_rates", ("rate_date", "currency")).values():
+            if day(row["rate_date"]) > as_of:  # not published yet on the day
+                continue
             series[row["currency"]].append(
                 (day(row["rate_date"]), Decimal(row["rate_to_reporting"])))
         self.series = {c: sorted(s) for c, s in series.items()}
@@ -136,7 +138,8 @@ class Hierarchy:
     def record(self, rep: str, month: date) -> dict | None:
         cutoff = datetime.combine(min(month_end(month), self.as_of) + timedelta(days=1),
                                   datetime.min.time())
-        versions = self.versions.get(rep, [])
+        versions = [(stamp, row) for stamp, row in self.versions.get(rep, [])
+                    if stamp.date() <= self.as_of]  # versions recorded later did not exist yet
         known = [row for stamp, row in versions if stamp < cutoff]
         return known[-1] if known else (versions[0][1] if versions else None)
 
@@ -165,11 +168,13 @@ def as_of_day(landing: Path) -> date:
                   if d.get("close_date") and (d["stage"] or "").lower() in CLOSED])
 
 
-def expected_kpis(landing: Path, level: str = "rep_id", reporting: str = "USD") -> dict:
+def expected_kpis(landing: Path, level: str = "rep_id", reporting: str = "USD",
+                  as_of: date | None = None) -> dict:
     """{(month, node): {column: value}} for every row mart_rep_kpis (level rep_id),
-    mart_manager_kpis (manager_id) or mart_region_kpis (region) should hold."""
-    as_of = as_of_day(landing)
-    rates = Rates(landing, reporting)
+    mart_manager_kpis (manager_id) or mart_region_kpis (region) should hold; with `as_of`, as
+    they stood on that day (what happened later did not happen yet)."""
+    as_of = as_of or as_of_day(landing)
+    rates = Rates(landing, reporting, as_of)
     hierarchy = Hierarchy(landing, as_of)
     nodes: dict[tuple[date, str], Node] = defaultdict(Node)
 
@@ -178,7 +183,9 @@ def expected_kpis(landing: Path, level: str = "rep_id", reporting: str = "USD") 
 
     products = latest(landing, "orders/products", ("product_id",))
     orders = latest(landing, "orders/orders", ("order_id",), "updated_at")
-    kept = {o: row for (o,), row in orders.items() if row["status"] != "cancelled"}
+    # An order is cancelled once its cancellation is recorded (updated_at) by the day.
+    kept = {o: row for (o,), row in orders.items() if day(row["order_date"]) <= as_of
+            and not (row["status"] == "cancelled" and day(row["updated_at"]) <= as_of)}
     first_order: dict[str, tuple[date, str]] = {}
     for order_id, row in kept.items():
         candidate = (day(row["order_date"]), order_id)
@@ -219,10 +226,13 @@ def expected_kpis(landing: Path, level: str = "rep_id", reporting: str = "USD") 
 
     deals = latest(landing, "crm/opportunities", ("opportunity_id",), "updated_at").values()
     for deal in deals:
-        if (deal.get("is_deleted") or "false").lower() in ("true", "1", "yes", "y"):
+        if (deal.get("is_deleted") or "false").lower() in ("true", "1", "yes", "y") and \
+                day(deal.get("updated_at") or deal["created_at"]) <= as_of:
             continue
         created = day(deal["created_at"])
         outcome = CLOSED.get((deal["stage"] or "").lower())
+        if outcome and day(deal["close_date"]) > as_of:
+            outcome = None  # closed later: still open on the day
         amount = Decimal(deal["amount"]) if deal.get("amount") else None
         currency = deal.get("currency") or reporting
         if created <= as_of:
@@ -247,7 +257,9 @@ def expected_kpis(landing: Path, level: str = "rep_id", reporting: str = "USD") 
         if day(lead["created_at"]) <= as_of:
             node = at(lead["owner_rep_id"], day(lead["created_at"]))
             node.leads += 1
-            node.converted += bool(lead.get("converted_at") or lead["status"] == "converted")
+            converted_by_then = lead.get("converted_at") and day(lead["converted_at"]) <= as_of
+            node.converted += bool(converted_by_then or (lead["status"] == "converted"
+                                                         and not lead.get("converted_at")))
     for activity in latest(landing, "crm/activities", ("activity_id",)).values():
         if day(activity["occurred_at"]) <= as_of:
             node = at(activity["rep_id"], day(activity["occurred_at"]))

@@ -14,9 +14,12 @@ from __future__ import annotations
 import csv
 import hashlib
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
+from kpi_oracle import expected_kpis
+from test_e2e_kpis import compare
 
 from ingest.warehouse import connect
 
@@ -119,6 +122,11 @@ def test_as_of_build_equals_a_build_of_the_files_known_on_that_day(small_landing
     with connect(full_home / "warehouse.duckdb", read_only=True) as conn:
         assert conn.execute("SELECT max(order_date) FROM marts.fct_orders").fetchall()[0][0] \
             .isoformat() <= day
+    # What both builds undo (deals closed later, leads converted later, cancellations and
+    # returns recorded later) is checked against the files as they stood on the day.
+    expected = expected_kpis(small_landing, "rep_id", as_of=date.fromisoformat(day))
+    problems = compare(full_home, "mart_rep_kpis", expected)
+    assert problems == [], f"{len(problems)} differences, e.g. " + "\n".join(problems[:15])
 
 
 def test_past_pipeline_days_do_not_move_when_newer_data_arrives(small_landing, tmp_path):

@@ -25,3 +25,16 @@
         case when {{ day }} <= {{ replay_day() }} then {{ value }} else {{ otherwise }} end
     {%- else -%}{{ value }}{%- endif -%}
 {%- endmacro %}
+
+{#- A condition on an order id: its order was placed by the replay day (or is not known at
+    all: such lines stay, flagged as orphans downstream); true without --as-of. For the rows
+    of an order that carry no date of their own (lines, payments). -#}
+{% macro order_known_by_replay_day(order_id) -%}
+    {%- if var('as_of_date', none) -%}
+    {{ order_id }} not in (
+        select order_id from {{ source('orders', 'orders') }}
+        group by order_id
+        having min(order_date) > {{ replay_day() }}
+    )
+    {%- else -%}true{%- endif -%}
+{%- endmacro %}

@@ -1,8 +1,8 @@
 {#- Keep the newest version of each key: latest version column (e.g. updated_at), then the
     latest load (a later file), then the later line of the same file. In a replay (--as-of),
     versions dated after the replay day (version_day) come last: the newest version known by
-    that day wins, and a record whose every version is later keeps its earliest-ranked one
-    (its later events are then masked by the staging model). Portable SQL: a filtered
+    that day wins, and a record whose every version is later keeps the one closest to the day
+    (what changed after the day is then undone by the staging model). Portable SQL: a filtered
     row_number instead of QUALIFY. -#}
 {% macro latest_version(relation, key_columns, version_column=none, version_day=none) %}
     select * from (
@@ -13,8 +13,11 @@
                 order by
                     {% if version_day and var('as_of_date', none) -%}
                     case when {{ known_by_replay_day(version_day) }} then 0 else 1 end,
-                    {% endif -%}
-                    {% if version_column %}{{ version_column }} desc nulls last,{% endif %}
+                    case when {{ known_by_replay_day(version_day) }} then {{ version_column }} end
+                        desc nulls last,
+                    case when not {{ known_by_replay_day(version_day) }} then {{ version_column }}
+                        end asc nulls last,
+                    {% elif version_column %}{{ version_column }} desc nulls last,{% endif %}
                     _load_id desc,
                     _source_line desc
             ) as _version_rank

@@ -141,7 +141,8 @@ events as (
     select event_type, month, rep_id,
         {% for column in all_columns -%}
         {%- if column == 'amount' and column in present -%}
-        {#- one exact type in every branch: DECIMALs of different scales would union as DOUBLE -#}
+        {#- one exact type in every branch: DuckDB unions DECIMAL(38,12) with DECIMAL(38,2) as
+            DECIMAL(38,2), rounding silently -#}
         cast(amount as decimal(38, 12)) as amount,
         {%- else -%}
         {{ column if column in present else 'null' }} as {{ column }}{{ ',' if not loop.last }}

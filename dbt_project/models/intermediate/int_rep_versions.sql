@@ -1,15 +1,19 @@
 -- Every version of every rep's record, as delivered over time: the sales hierarchy's history.
--- A version dates from the record's updated_at, else from the date in its file's name; a
--- version with neither has no date and is the rep's record from the beginning. The first
--- version of a rep holds from the beginning of time (the CRM knew no earlier state).
--- Consecutive versions with the same hierarchy are merged. In a replay (--as-of) versions
--- dated after the replay day are not known.
+-- A version dates from the business date of the record's updated_at (the profile's zone),
+-- else from the date in its file's name; a version with neither has no date and is the rep's
+-- record from the beginning. Versions hold by day: from their day to the next version's day
+-- (several changes on one day: the last of them). The first version of a rep holds from the
+-- beginning of time (the CRM knew no earlier state). Consecutive versions with the same
+-- hierarchy are merged. In a replay (--as-of) versions dated after the replay day are not
+-- known.
 with source as (
     select
         *,
         coalesce(updated_at, cast({{ delivery_date('_source_file') }} as timestamp),
             cast('1900-01-01 00:00:00' as timestamp)) as changed_at,
-        coalesce(updated_date, {{ delivery_date('_source_file') }}) as changed_date
+        coalesce(updated_date, {{ delivery_date('_source_file') }}) as changed_date,
+        coalesce(updated_date, {{ delivery_date('_source_file') }},
+            cast('1900-01-01' as date)) as changed_day
     from {{ source('crm', 'reps') }}
 ),
 
@@ -24,6 +28,7 @@ dated as (
         hire_date,
         end_date,
         changed_at,
+        changed_day,
         _load_id,
         _source_line
     from source
@@ -31,12 +36,13 @@ dated as (
 ),
 
 one_per_time as (
-    -- The same version delivered in several files: keep the latest delivery of it.
+    -- One version per rep and day: the last change of the day, in its latest delivery.
     select * from (
         select
             *,
             row_number() over (
-                partition by rep_id, changed_at order by _load_id desc, _source_line desc
+                partition by rep_id, changed_day
+                order by changed_at desc, _load_id desc, _source_line desc
             ) as delivery_rank
         from dated
     ) as ranked
@@ -56,7 +62,7 @@ with_state as (
 compared as (
     select
         *,
-        lag(state) over (partition by rep_id order by changed_at) as previous_state
+        lag(state) over (partition by rep_id order by changed_day) as previous_state
     from with_state
 ),
 
@@ -76,11 +82,12 @@ final as (
         hire_date,
         end_date,
         case
-            when row_number() over (partition by rep_id order by changed_at) = 1
+            when row_number() over (partition by rep_id order by changed_day) = 1
                 then cast('1900-01-01 00:00:00' as timestamp)
-            else changed_at
+            else cast(changed_day as timestamp)
         end as valid_from,
-        lead(changed_at) over (partition by rep_id order by changed_at) as valid_to
+        cast(lead(changed_day) over (partition by rep_id order by changed_day) as timestamp)
+            as valid_to
     from changes
 )
 

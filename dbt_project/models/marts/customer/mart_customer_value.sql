@@ -133,7 +133,7 @@ risk as (
         *,
         is_customer and recency_days > 2 * coalesce(median_gap_days, 90) as is_overdue,
         is_customer and revenue_previous_90_days > 0
-            and revenue_last_90_days < revenue_previous_90_days / 2 as is_declining
+            and revenue_last_90_days * 2 < revenue_previous_90_days as is_declining
     from scored
 ),
 

@@ -94,10 +94,11 @@ final as (
         cast(rate_to_reporting as decimal(18, 8)) as rate_to_reporting,
         cast(cast(amount as decimal(38, 2)) * rate_to_reporting as decimal(38, 10))
             as open_amount,
-        cast(day_probability as decimal(9, 4)) as probability,
+        cast(day_probability as decimal(18, 8)) as probability,
         cast(cast(amount as decimal(38, 2)) * rate_to_reporting * day_probability
             as decimal(38, 18)) as weighted_amount,
-        amount is null as is_unvalued
+        -- Unvalued: no amount, or no FX rate yet for its currency that day.
+        amount is null or rate_to_reporting is null as is_unvalued
     from valued
 )
 

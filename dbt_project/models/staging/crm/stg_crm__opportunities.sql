@@ -1,6 +1,8 @@
 -- Opportunities, newest version per key. In a replay (--as-of), only deals created by the
--- replay day; a deal closed after it was still open then, in the last stage its history shows
--- by that day (else prospecting).
+-- replay day, in their newest version known then. A deal closed after the day, or an open
+-- deal whose version was recorded after it, is shown as it stood that day: open, in the last
+-- stage its history shows by the day (else prospecting), with the stage's default probability
+-- and no forecast category (the CRM's were set later); a deletion recorded later is undone.
 with source as (
     select * from {{ source('crm', 'opportunities') }}
     where {{ known_by_replay_day('created_date') }}
@@ -44,18 +46,26 @@ stage_by_replay_day as (
 replayed as (
     select
         mapped.* replace (
-            case when closed_later then coalesce(stage_by_replay_day.stage, 'Prospecting')
+            case when changed_later then coalesce(stage_by_replay_day.stage, 'Prospecting')
                 else mapped.stage end as stage,
-            case when closed_later then null else mapped.probability end as probability,
-            case when closed_later then null else mapped.lost_reason end as lost_reason
+            case when changed_later then null else mapped.probability end as probability,
+            case when changed_later then null else mapped.forecast_category end
+                as forecast_category,
+            case when changed_later then null else mapped.lost_reason end as lost_reason,
+            case when not {{ known_by_replay_day('coalesce(updated_date, created_date)') }}
+                then false else mapped.is_deleted end as is_deleted
         ),
-        closed_later
+        changed_later
     from (
         select
             *,
-            mapped_stage in ('closed_won', 'closed_lost')
-                and not {{ known_by_replay_day('coalesce(close_date, updated_date)') }}
-                as closed_later
+            -- A deal closed by the day stays closed (its close date says so); any other deal
+            -- whose version was recorded after the day is rewound.
+            case
+                when mapped_stage in ('closed_won', 'closed_lost')
+                    then not {{ known_by_replay_day('coalesce(close_date, updated_date)') }}
+                else not {{ known_by_replay_day('coalesce(updated_date, created_date)') }}
+            end as changed_later
         from mapped
     ) as mapped
     left join stage_by_replay_day
@@ -64,7 +74,7 @@ replayed as (
 
 staged as (
     select
-        replayed.* exclude (mapped_stage, mapped_stage_order, mapped_probability, closed_later),
+        replayed.* exclude (mapped_stage, mapped_stage_order, mapped_probability, changed_later),
         stage_map.canonical_stage,
         stage_map.stage_order,
         stage_map.default_probability

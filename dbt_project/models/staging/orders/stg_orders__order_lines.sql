@@ -3,17 +3,7 @@
 -- order was never delivered stay (flagged downstream), never dropped.
 with source as (
     select * from {{ source('orders', 'order_lines') }}
-    {% if var('as_of_date', none) -%}
-    where order_id not in (
-        select order_id from {{ source('orders', 'orders') }}
-        where not {{ known_by_replay_day('order_date') }}
-        -- an order known by the replay day in any version keeps its lines
-        and order_id not in (
-            select order_id from {{ source('orders', 'orders') }}
-            where {{ known_by_replay_day('order_date') }}
-        )
-    )
-    {%- endif %}
+    where {{ order_known_by_replay_day('order_id') }}
 ),
 
 latest as (

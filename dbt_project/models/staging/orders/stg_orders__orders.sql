@@ -16,7 +16,8 @@ final as (
         account_id,
         order_date,
         channel,
-        {{ as_known_by_replay_day('status', 'updated_date', "'placed'") }} as status,
+        {{ as_known_by_replay_day('status', 'coalesce(updated_date, order_date)', "'placed'") }}
+            as status,
         currency,
         updated_at,
         updated_date,

@@ -2,16 +2,7 @@
 -- replay day are not known yet (as for order lines).
 with source as (
     select * from {{ source('orders', 'payments') }}
-    {% if var('as_of_date', none) -%}
-    where order_id not in (
-        select order_id from {{ source('orders', 'orders') }}
-        where not {{ known_by_replay_day('order_date') }}
-        and order_id not in (
-            select order_id from {{ source('orders', 'orders') }}
-            where {{ known_by_replay_day('order_date') }}
-        )
-    )
-    {%- endif %}
+    where {{ order_known_by_replay_day('order_id') }}
 ),
 
 latest as (
