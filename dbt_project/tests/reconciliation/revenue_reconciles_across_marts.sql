@@ -1,6 +1,7 @@
 {{ config(meta={"dagster": {"ref": {"name": "mart_rep_kpis"}}}) }}
 -- Σ net revenue per month is the same in the order-line fact, the rep KPIs (and their manager
--- and region roll-ups), the reps' category split, the channel mart and the daily mart. Returns the months that differ.
+-- and region roll-ups), the reps' category split, the channel mart and the daily mart.
+-- Returns the months that differ.
 with months as (
     select distinct month_start as month from {{ ref('dim_date') }} where is_past_or_today
 ),
