@@ -49,6 +49,9 @@ class Column:
     min_value: float | None = None  # inclusive bounds for numeric kinds
     max_value: float | None = None
     default: str | None = None  # raw text used when the column is absent or blank
+    # A credit line (a negative quantity or price) may make this value negative, when the
+    # profile allows credit lines; otherwise min_value holds.
+    credit: bool = False
 
 
 @dataclass(frozen=True)
@@ -183,9 +186,15 @@ ENTITIES: tuple[Entity, ...] = (
     ), key=("order_id",), version_column="updated_at"),
     Entity("orders", "order_lines", (
         _c("order_id", req=True), _c("line_no", INT, req=True, min_value=1),
-        _c("product_id", req=True), _c("quantity", INT, req=True),
-        _c("unit_price", P, req=True), _c("discount_amount", M, default="0"),
-    ), key=("order_id", "line_no")),
+        _c("product_id", req=True), _c("quantity", INT, req=True, min_value=1, credit=True),
+        _c("unit_price", P, req=True, min_value=0, credit=True),
+        _c("discount_amount", M, default="0", min_value=0, credit=True),
+    ), key=("order_id", "line_no"), rules=(
+        ("discount_amount",
+         "discount_amount IS NULL OR quantity IS NULL OR unit_price IS NULL OR quantity < 0 "
+         "OR unit_price < 0 OR discount_amount <= quantity * unit_price",
+         "the discount is larger than the line's amount (quantity x unit price)"),
+    )),
     Entity("orders", "payments", (
         _c("order_id", req=True), _c("payment_sequential", INT, req=True, min_value=1),
         _c("payment_type"), _c("installments", INT, min_value=0), _c("amount", M, req=True),

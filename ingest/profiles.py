@@ -13,6 +13,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,13 @@ class Options:
     date_order: str = "YMD"
     decimal_mark: str = "."
     timezone: str = "UTC"
+    # Order lines with a negative quantity or price (credit notes) are quarantined unless the
+    # export is known to carry them; then they load, flagged is_credit_line in the facts.
+    allow_credit_lines: bool = False
+    # Dates outside [earliest_date, latest_date] are quarantined as implausible (9999-12-31,
+    # 1900-01-01 placeholders). latest_date defaults to five years after the load.
+    earliest_date: str = "1990-01-01"
+    latest_date: str | None = None
 
 
 @dataclass(frozen=True)
@@ -122,7 +130,20 @@ def _options(raw: Any, origin: str, where: str, base: Options) -> Options:
     if unknown:
         raise _fail(origin, f"{where}.{unknown[0]}",
                     f"unknown option; use one of {', '.join(sorted(known))}")
-    options = replace(base, **{k: str(v) for k, v in raw.items()})
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key == "allow_credit_lines":
+            if not isinstance(value, bool):
+                raise _fail(origin, f"{where}.{key}", "must be true or false")
+            values[key] = value
+        elif key in ("earliest_date", "latest_date"):
+            try:
+                values[key] = date.fromisoformat(str(value)).isoformat()
+            except ValueError:
+                raise _fail(origin, f"{where}.{key}", "must be a date, YYYY-MM-DD") from None
+        else:
+            values[key] = str(value)
+    options = replace(base, **values)
     if options.date_order not in DATE_ORDERS:
         raise _fail(origin, f"{where}.date_order", f"must be one of {', '.join(DATE_ORDERS)}")
     if options.decimal_mark not in (".", ","):

@@ -10,6 +10,7 @@ or when a value is outside its set or range.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from ingest.contracts import SQL_TYPES, Column, Kind
 from ingest.profiles import Options
@@ -153,6 +154,17 @@ _KIND_WORDS = {
 }
 
 
+def date_window(options: Options, today: date | None = None) -> tuple[date, date]:
+    """The plausible dates: from the profile's earliest_date (default 1990-01-01) to its
+    latest_date (default five years after today, the day of the load)."""
+    earliest = date.fromisoformat(options.earliest_date)
+    if options.latest_date:
+        return earliest, date.fromisoformat(options.latest_date)
+    today = today or date.today()
+    return earliest, today.replace(year=today.year + 5, day=28 if (today.month, today.day)
+                                   == (2, 29) else today.day)
+
+
 def field_sql(
     column: Column, text: str, options: Options | None = None, excel_serials: bool = False
 ) -> FieldSql:
@@ -173,8 +185,19 @@ def field_sql(
             (f"{text} NOT IN ({_in_list(column.allowed)})",
              "not one of: " + ", ".join(column.allowed))
         )
-    if column.min_value is not None:
-        checks.append((f"{value} < {column.min_value}", f"below the minimum {column.min_value:g}"))
+    credit = column.credit and options.allow_credit_lines
+    if column.min_value is not None and not credit:
+        hint = (" (a credit line? set `allow_credit_lines: true` in the profile's options)"
+                if column.credit else "")
+        checks.append((f"{value} < {column.min_value}",
+                       f"below the minimum {column.min_value:g}{hint}"))
+    if column.kind in (Kind.DATE, Kind.TIMESTAMP):
+        earliest, latest = date_window(options)
+        checks.append((
+            f"CAST({value} AS DATE) NOT BETWEEN DATE '{earliest}' AND DATE '{latest}'",
+            f"implausible date, outside {earliest} .. {latest} (a placeholder such as "
+            "9999-12-31?); if it is real, widen `earliest_date`/`latest_date` in the "
+            "profile's options"))
     if column.max_value is not None:
         checks.append((f"{value} > {column.max_value}", f"above the maximum {column.max_value:g}"))
     return FieldSql(value=f"CAST({value} AS {SQL_TYPES[column.kind]})", checks=tuple(checks))

@@ -18,9 +18,14 @@ from orchestration import settings
 
 def cmd_generate(args: argparse.Namespace) -> int:
     from synthetic.generate import generate
+    from synthetic.writer import ForeignFileError
 
     started = time.perf_counter()
-    rows = generate(Path(args.out), scale=args.scale, seed=args.seed)
+    try:
+        rows = generate(Path(args.out), scale=args.scale, seed=args.seed)
+    except ForeignFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     width = max(len(k) for k in rows)
     for entity, count in rows.items():
         print(f"  {entity:<{width}} {count:>12,}")

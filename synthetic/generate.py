@@ -20,12 +20,16 @@ def generate(out: Path, scale: float = 1.0, seed: int = 42) -> dict[str, int]:
     """Write the landing folder under `out`; returns rows written per `source/entity`."""
     company = Company(seed, scale)
     sink = CsvSink(out)
-    write_people_and_catalogue(company, sink)
-    book = OrderBook(company, sink)
-    for month in months():
-        book.add_won_deals(write_pipeline_month(company, sink, month))
-        book.write_month(month)
-        write_activities_month(company, sink, month)
-    for entity, frame in plan_tables(company, book.totals).items():
-        sink.write("plan", entity, frame)
+    try:
+        write_people_and_catalogue(company, sink)
+        book = OrderBook(company, sink)
+        for month in months():
+            book.add_won_deals(write_pipeline_month(company, sink, month))
+            book.write_month(month)
+            write_activities_month(company, sink, month)
+        for entity, frame in plan_tables(company, book.totals).items():
+            sink.write("plan", entity, frame)
+    except BaseException:
+        sink.abandon()  # no .part files left behind
+        raise
     return sink.close()

@@ -49,7 +49,13 @@ class OrderBook:
     def __init__(self, company: Company, sink: CsvSink) -> None:
         self.company = company
         self.sink = sink
-        self.pending = pd.DataFrame()
+        # Won deals waiting for their order; typed even while empty (a small company may win
+        # nothing in its first months).
+        self.pending = pd.DataFrame({
+            "account_idx": pd.Series(dtype=np.int64), "close_day": pd.Series(dtype="datetime64[s]"),
+            "channel": pd.Series(dtype=object), "rep_id": pd.Series(dtype=object),
+            "opportunity_id": pd.Series(dtype=object), "product_idx": pd.Series(dtype=np.int64),
+            "amount_cents": pd.Series(dtype=np.int64)})
         self.order_seq = 0
         self.return_seq = 0
         self.response_seq = 0
@@ -63,12 +69,13 @@ class OrderBook:
         self.rep_quality = reps.set_index("rep_id").quality
 
     def add_won_deals(self, won: pd.DataFrame) -> None:
-        self.pending = pd.concat([self.pending, won], ignore_index=True) if len(won) else \
-            self.pending
+        if len(won):
+            self.pending = won if self.pending.empty else pd.concat([self.pending, won],
+                                                                    ignore_index=True)
 
     def _due(self, month: Month) -> pd.DataFrame:
         if self.pending.empty:
-            return self.pending
+            return self.pending.iloc[0:0]
         month_end = month.start + month.days - 1
         due = self.pending.close_day.to_numpy() <= month_end
         out, self.pending = self.pending[due], self.pending[~due].reset_index(drop=True)

@@ -1,7 +1,9 @@
 """Streaming CSV output in the landing layout, and fast text formatting for numpy columns.
 
 Each entity is one file written as `<name>.csv.part` and renamed when complete, the way a
-well-behaved exporter delivers (ingest skips `.part` files).
+well-behaved exporter delivers (ingest skips `.part` files). The files written are listed in
+`<out>/.sales-wh-generated`: a later run replaces only those, never a file it did not write
+(a user's own export in the same landing folder), and refuses to overwrite one.
 """
 
 from __future__ import annotations
@@ -13,6 +15,11 @@ import numpy as np
 import pandas as pd
 
 FILE_NAME = "2026-10-31.csv"
+MANIFEST = ".sales-wh-generated"
+
+
+class ForeignFileError(Exception):
+    """The generator would overwrite a file it did not write."""
 
 
 def money_text(cents: np.ndarray) -> np.ndarray:
@@ -46,6 +53,41 @@ class CsvSink:
         self._columns: dict[tuple[str, str], list[str]] = {}
         self.rows: dict[str, int] = {}
         self._snapshots: set[tuple[str, str]] = set()
+        manifest = self.root / MANIFEST
+        # Relative paths of the files an earlier run wrote: the only ones this run may replace.
+        # A folder generated before the manifest existed: only the exact files this run
+        # writes are replaced (what the old generator wrote had the same names).
+        self.legacy = not manifest.exists() and any(self.root.glob("*/*/*.csv"))
+        self.ours = set(manifest.read_text(encoding="utf-8").split()) if manifest.exists() \
+            else set()
+        self.written: list[Path] = []
+
+    def _relative(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix()
+
+    def _claim(self, path: Path) -> None:
+        """Take `path` for this run: refuse a file someone else put there; drop, in its folder,
+        the files an earlier run wrote (a fresh company replaces the old one)."""
+        if path.exists() and self._relative(path) not in self.ours and not self.legacy:
+            raise ForeignFileError(
+                f"{path} exists and was not written by `sales-wh generate`; refusing to "
+                "overwrite it. Move it, or generate into another --out folder")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for old in path.parent.iterdir():
+            if old.is_file() and self._relative(old) in self.ours:
+                old.unlink()
+        self.written.append(path)
+
+    def abandon(self) -> None:
+        """After a failure: close and delete this run's partial files."""
+        for handle in self._handles.values():
+            handle.close()
+            Path(handle.name).unlink(missing_ok=True)
+        self._handles.clear()
+        for path in self.root.rglob("*.part"):
+            if self._relative(path).removesuffix(".part") in {self._relative(p)
+                                                              for p in self.written}:
+                path.unlink(missing_ok=True)
 
     def _path(self, source: str, entity: str) -> Path:
         return self.root / source / entity / FILE_NAME
@@ -55,10 +97,7 @@ class CsvSink:
         handle = self._handles.get(key)
         if handle is None:
             path = self._path(source, entity)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            for old in path.parent.iterdir():  # a fresh company replaces the old files
-                if old.is_file():
-                    old.unlink()
+            self._claim(path)
             # Kept open across months and closed in close(): a context manager cannot span it.
             handle = open(  # noqa: SIM115
                 path.with_name(path.name + ".part"), "w", encoding="utf-8", newline=""
@@ -77,10 +116,13 @@ class CsvSink:
         folder = self.root / source / entity
         if (source, entity) not in self._snapshots:
             self._snapshots.add((source, entity))
-            folder.mkdir(parents=True, exist_ok=True)
-            for old in folder.iterdir():
-                if old.is_file():
-                    old.unlink()
+            self._claim(folder / name)
+        elif (folder / name).exists() and self._relative(folder / name) not in self.ours \
+                and not self.legacy:
+            raise ForeignFileError(f"{folder / name} exists and was not written by "
+                                   "`sales-wh generate`; refusing to overwrite it")
+        else:
+            self.written.append(folder / name)
         partial = folder / f"{name}.part"
         frame.to_csv(partial, index=False, lineterminator="\n")
         partial.replace(folder / name)
@@ -92,4 +134,6 @@ class CsvSink:
             final = self._path(source, entity)
             final.with_name(final.name + ".part").replace(final)
         self._handles.clear()
+        manifest = sorted({self._relative(p) for p in self.written})
+        (self.root / MANIFEST).write_text("\n".join(manifest) + "\n", encoding="utf-8")
         return dict(sorted(self.rows.items()))

@@ -106,3 +106,32 @@ def test_generated_files_pass_the_contracts_without_quarantine(small_landing, tm
                 assert result.status == "loaded", result.message
                 assert result.rows_quarantined == 0, (entity.table, result.reasons)
                 assert result.rows_loaded > 0
+
+
+def test_generate_keeps_the_users_files_and_refuses_to_overwrite_them(tmp_path):
+    from orchestration.cli import main
+
+    out = tmp_path / "landing"
+    assert main(["generate", "--out", str(out), "--scale", "0.05"]) == 0
+    mine = out / "crm/leads/my_leads_export.csv"
+    mine.write_text("lead_id,created_at,source,status\nL1,2026-01-02,web,new\n")
+    assert main(["generate", "--out", str(out), "--scale", "0.05", "--seed", "3"]) == 0
+    assert mine.read_text().startswith("lead_id")  # still there, untouched
+    generated = sorted(p.name for p in (out / "crm/leads").iterdir())
+    assert generated == ["2026-10-31.csv", "my_leads_export.csv"]
+    # A user's file where the generator would write its own: refused, nothing half-written.
+    fresh = tmp_path / "other"
+    fresh.mkdir()
+    (fresh / "crm/leads").mkdir(parents=True)
+    (fresh / "crm/leads/2026-10-31.csv").write_text("mine\n")
+    (fresh / ".sales-wh-generated").write_text("")
+    assert main(["generate", "--out", str(fresh), "--scale", "0.05"]) == 2
+    assert (fresh / "crm/leads/2026-10-31.csv").read_text() == "mine\n"
+    assert list(fresh.rglob("*.part")) == []
+
+
+def test_a_tiny_company_generates(tmp_path):
+    from synthetic.generate import generate
+
+    rows = generate(tmp_path, scale=0.05, seed=42)
+    assert rows["orders/order_lines"] > 0 and list(tmp_path.rglob("*.part")) == []

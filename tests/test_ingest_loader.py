@@ -188,3 +188,72 @@ def test_a_closed_deal_without_a_close_date_is_quarantined(conn, tmp_path):
     assert conn.execute("SELECT line_number, column_name, reason FROM audit.quarantine"
                         ).fetchall() == [(2, "close_date", "close_date: a closed deal (won or "
                                           "lost) needs its close date")]
+
+
+def _order_lines(conn, tmp_path, body: str, profile: str | None = None):
+    from ingest.contracts import entity
+    from ingest.landing import ingest_entity
+
+    folder = tmp_path / "orders/order_lines"
+    folder.mkdir(parents=True, exist_ok=True)
+    if profile:
+        (tmp_path / "orders/profile.yml").write_text(profile, encoding="utf-8")
+    (folder / "lines.csv").write_text(
+        "order_id,line_no,product_id,quantity,unit_price,discount_amount\n" + body,
+        encoding="utf-8")
+    [result] = ingest_entity(conn, tmp_path, entity("orders", "order_lines")).files
+    return result
+
+
+def test_negative_quantities_prices_and_discounts_are_quarantined(conn, tmp_path):
+    result = _order_lines(conn, tmp_path, "S1,1,P1,-10,5.00,0\nS1,2,P1,2,-5000.00,0\n"
+                          "S1,3,P1,2,5.00,-50\nS1,4,P1,2,5.00,11\nS1,5,P1,2,5.00,10\n")
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (5, 1, 4)
+    reasons = dict(conn.execute("SELECT line_number, reason FROM audit.quarantine").fetchall())
+    assert "quantity: below the minimum 1" in reasons[2] and "allow_credit_lines" in reasons[2]
+    assert "unit_price: below the minimum 0" in reasons[3]
+    assert "discount_amount: below the minimum 0" in reasons[4]
+    assert "discount is larger than the line's amount" in reasons[5]
+
+
+def test_credit_lines_load_when_the_profile_allows_them(conn, tmp_path):
+    result = _order_lines(conn, tmp_path, "S1,1,P1,-10,5.00,0\nS1,2,P1,2,5.00,0\n",
+                          "options: {allow_credit_lines: true}\n")
+    assert (result.rows_loaded, result.rows_quarantined) == (2, 0)
+    assert conn.execute("SELECT quantity FROM raw.orders__order_lines ORDER BY line_no"
+                        ).fetchall() == [(-10,), (2,)]
+
+
+@pytest.mark.parametrize(("text", "plausible"), [
+    ("9999-12-31", False), ("1900-01-01", False), ("1989-12-31", False),
+    ("1990-01-01", True), ("2026-11-30", True)])
+def test_implausible_dates_are_quarantined(conn, tmp_path, text, plausible):
+    from ingest.contracts import entity
+    from ingest.landing import ingest_entity
+
+    folder = tmp_path / "orders/orders"
+    folder.mkdir(parents=True)
+    (folder / "o.csv").write_text(
+        "order_id,account_id,order_date,channel,status,currency,updated_at\n"
+        f"S1,A1,{text},direct,placed,USD,2026-11-30 10:00:00\n", encoding="utf-8")
+    [result] = ingest_entity(conn, tmp_path, entity("orders", "orders")).files
+    assert result.rows_loaded == int(plausible)
+    if not plausible:
+        [(reason,)] = conn.execute("SELECT reason FROM audit.quarantine").fetchall()
+        assert reason.startswith("order_date: implausible date, outside 1990-01-01") \
+            and "earliest_date" in reason
+
+
+def test_the_plausible_window_is_a_profile_option(conn, tmp_path):
+    from ingest.contracts import entity
+    from ingest.landing import ingest_entity
+
+    (tmp_path / "crm").mkdir()
+    (tmp_path / "crm/profile.yml").write_text("options: {earliest_date: 1950-01-01}\n",
+                                              encoding="utf-8")
+    (tmp_path / "crm/reps").mkdir()
+    (tmp_path / "crm/reps/r.csv").write_text(
+        "rep_id,rep_name,region,role,hire_date\nR1,Old Hand,East,ae,1971-04-01\n",
+        encoding="utf-8")
+    [result] = ingest_entity(conn, tmp_path, entity("crm", "reps")).files
+    assert result.rows_loaded == 1

@@ -57,6 +57,8 @@ joined as (
             as excess_returned_quantity,
         coalesce(orders.status = 'cancelled', false) as is_cancelled,
         orders.order_id is null as is_orphan_line,
+        -- A credit note's line (only loaded where the profile allows credit lines).
+        lines.quantity < 0 or lines.unit_price < 0 as is_credit_line,
         lines._source_file,
         lines._source_line
     from lines

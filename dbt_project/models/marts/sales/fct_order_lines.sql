@@ -56,6 +56,7 @@ final as (
         end as cost_amount_reporting,
         order_lines.is_cancelled,
         order_lines.is_orphan_line,
+        order_lines.is_credit_line,
         order_lines.returned_quantity > 0 as is_returned,
         first_orders.order_id is not null as is_new_customer_order,
         products.unit_cost is not null as has_unit_cost,
