@@ -11,6 +11,7 @@ Files are taken in path order, so a later delivery (e.g. `2026-11-29.csv` after
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,14 +54,19 @@ def scan_landing(landing: Path, settle_seconds: float = 0.0) -> LandingScan:
         scan.problems.append(f"landing folder {landing} does not exist")
         return scan
     now = time.time()
+    root = landing.resolve()
     for folder in sorted(p for p in landing.iterdir() if not p.name.startswith(".")):
+        if not folder.resolve().is_relative_to(root):
+            scan.notes.append(f"{folder.name}: a link to {folder.resolve()}, outside the "
+                              "landing folder; refused (copy the files in instead)")
+            continue
         if not folder.is_dir():
             scan.notes.append(f"{folder.name}: files belong in a source folder "
                               "(e.g. crm/opportunities/); ignored")
             continue
         try:
             if (folder / PROFILE_FILE).exists():
-                profile = load_profile(folder / PROFILE_FILE)
+                profile = load_profile(folder / PROFILE_FILE, landing_root=root)
             elif folder.name in SOURCES:
                 profile = canonical_profile(folder.name)
             else:
@@ -75,7 +81,10 @@ def scan_landing(landing: Path, settle_seconds: float = 0.0) -> LandingScan:
             display = path.relative_to(landing).as_posix()
             if path.name == PROFILE_FILE or path.name.startswith("."):
                 continue
-            if path.name.lower().endswith(IN_PROGRESS_SUFFIXES):
+            if not path.resolve().is_relative_to(root):
+                scan.notes.append(f"{display}: a link to {path.resolve()}, outside the landing "
+                                  "folder; refused (copy the file in instead)")
+            elif path.name.lower().endswith(IN_PROGRESS_SUFFIXES):
                 scan.notes.append(f"{display}: still being written (.part/.tmp), skipped")
             elif settle_seconds and now - path.stat().st_mtime < settle_seconds:
                 scan.notes.append(f"{display}: modified in the last {settle_seconds:g}s, skipped")
@@ -93,8 +102,10 @@ def ingest_entity(
     landing: Path,
     entity: Entity,
     settle_seconds: float = 0.0,
+    should_stop: Callable[[], bool] | None = None,
 ) -> EntityLoad:
-    """Load every new file of `entity`; the raw table exists afterwards even with no files."""
+    """Load every new file of `entity`; the raw table exists afterwards even with no files.
+    `should_stop` is asked between files (each file loads whole or not at all)."""
     ensure_ingest_tables(conn)
     scan = scan_landing(landing, settle_seconds)
     outcome = EntityLoad(entity, problems=list(scan.problems))
@@ -109,5 +120,7 @@ def ingest_entity(
             f"raw.{entity.table} stays as it is (empty if new)"
         )
     for delivery in mine:
+        if should_stop is not None and should_stop():
+            break
         outcome.files.append(load_file(conn, delivery))
     return outcome

@@ -309,6 +309,9 @@ def load_file(conn: duckdb.DuckDBPyConnection, delivery: Delivery) -> FileResult
             )
         finally:
             conn.execute("SET TimeZone = 'UTC'")
+    except duckdb.InterruptException:
+        _drop_work_tables(conn)
+        raise  # Ctrl-C: not a problem of the file; nothing of it was committed
     except (UnreadableFile, RejectedFile, duckdb.Error) as exc:
         result.status = "rejected"
         result.message = str(exc) if not isinstance(exc, duckdb.Error) else (

@@ -22,6 +22,7 @@ import yaml
 from ingest.contracts import ENTITIES, Entity, entity
 
 SHIPPED_DIR = Path(__file__).parent / "profiles"
+SHIPPED_NAME = re.compile(r"[A-Za-z0-9_-]+")
 PROFILE_FILE = "profile.yml"
 DATE_ORDERS = ("YMD", "DMY", "MDY")
 SOURCES = tuple(dict.fromkeys(e.source for e in ENTITIES))  # crm, orders, survey, plan
@@ -217,16 +218,32 @@ def shipped_profiles() -> list[str]:
     return sorted(p.stem for p in SHIPPED_DIR.glob("*.yml"))
 
 
-def load_profile(path: Path) -> Profile:
+def _extended(parent: Any, path: Path, origin: str, landing_root: Path | None) -> Path:
+    """The file `extends:` names: a shipped profile by name, or a profile file inside the
+    landing folder (a path relative to this profile's folder). The landing folder is a trust
+    boundary: nothing outside it (an absolute path, `../..`) is ever read as a profile."""
+    name = str(parent)
+    if SHIPPED_NAME.fullmatch(name):
+        shipped = SHIPPED_DIR / f"{name}.yml"
+        if shipped.exists():
+            return shipped
+    elif landing_root is not None and not Path(name).is_absolute():
+        candidate = (path.parent / name).resolve()
+        if candidate.is_relative_to(landing_root.resolve()) and candidate.is_file():
+            return candidate
+    raise _fail(origin, "extends", f"{name!r} is neither a shipped profile "
+                f"({', '.join(shipped_profiles())}) nor a profile file inside the landing "
+                "folder; files outside the landing folder are never read")
+
+
+def load_profile(path: Path, landing_root: Path | None = None) -> Profile:
     data = _read_yaml(path)
     origin = str(path)
     parent = data.get("extends")
     if parent:
-        shipped = SHIPPED_DIR / f"{parent}.yml"
-        if not shipped.exists():
-            raise _fail(origin, "extends", f"no shipped profile {parent!r}; "
-                        f"shipped: {', '.join(shipped_profiles())}")
-        base = _read_yaml(shipped)
+        extended = _extended(parent, path, origin, landing_root)
+        base = _read_yaml(extended)
+        base.pop("extends", None)  # one level: a profile extends a complete profile
         # The folder's own keys win; `options` merge key by key.
         merged_options = {**(base.get("options") or {}), **(data.get("options") or {})}
         data = {**base, **{k: v for k, v in data.items() if k != "extends"},

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -51,26 +52,86 @@ def cmd_build(args: argparse.Namespace) -> int:
     for problem in scan.problems:
         print(f"  PROBLEM: {problem}")
 
+    from orchestration.build_state import exclusive_build
+
+    signal.signal(signal.SIGTERM, _interrupt)  # stop cleanly on SIGTERM as on Ctrl-C
+    try:
+        with exclusive_build(settings.home(), say=print):
+            return _run_build(started)
+    except KeyboardInterrupt:
+        print("\ninterrupted: the build stopped; each file loads in one transaction, so the "
+              "warehouse keeps its last complete state. Run `sales-wh build` again to go on.",
+              file=sys.stderr)
+        return 130
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def _run_build(started: float) -> int:
     from dagster import DagsterInstance
 
+    from orchestration.build_state import clear_stale_runs, run_tags
     from orchestration.definitions import BUILD_ALL_JOB, build_definitions
+    from orchestration.interrupts import reset, was_interrupted
     from orchestration.progress import progress_logger
 
+    reset()
     defs = build_definitions(loggers={"progress": progress_logger})
     job = defs.resolve_job_def(BUILD_ALL_JOB)
     log_dir = settings.home() / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / "build.log"
     print(f"full log: {log_path}")
-    # The terminal gets one line per asset; dbt's own output and Dagster's event log go to the
-    # log file (and to the Dagster instance, where `sales-wh ui` shows the run).
-    with DagsterInstance.get() as instance, log_path.open("w") as log_file, \
-            contextlib.redirect_stdout(log_file), contextlib.redirect_stderr(log_file):
-        result = job.execute_in_process(
-            instance=instance, raise_on_error=False,
-            run_config={"loggers": {"progress": {}}},
-        )
-    return report(result, started)
+    with DagsterInstance.get() as instance:
+        clear_stale_runs(instance, say=print, pool=settings.WAREHOUSE_POOL)
+        # The terminal gets one line per asset; dbt's own output and Dagster's event log go to
+        # the log file (and to the Dagster instance, where `sales-wh ui` shows the run).
+        try:
+            with log_path.open("w") as log_file, contextlib.redirect_stdout(log_file), \
+                    contextlib.redirect_stderr(log_file):
+                result = job.execute_in_process(
+                    instance=instance, raise_on_error=False, tags=run_tags(),
+                    run_config={"loggers": {"progress": {}}},
+                )
+        except KeyboardInterrupt:
+            _cancel_own_runs(instance)
+            raise
+    if was_interrupted() or interrupted_steps(result):
+        raise KeyboardInterrupt
+    # The summary (with each failure's cause) goes to the terminal and to the build log.
+    with log_path.open("a") as log_file, contextlib.redirect_stdout(Tee(sys.stdout, log_file)):
+        return report(result, started)
+
+
+def _cancel_own_runs(instance) -> None:
+    """After Ctrl-C: mark this process's unfinished run canceled and free its pool slot."""
+    from dagster import DagsterRunStatus, RunsFilter
+
+    from orchestration.build_state import PID_TAG, UNFINISHED
+
+    runs = instance.get_runs(filters=RunsFilter(
+        statuses=[DagsterRunStatus[s] for s in UNFINISHED], tags={PID_TAG: str(os.getpid())}))
+    for run in runs:
+        instance.report_run_canceled(run, "stopped by Ctrl-C or SIGTERM")
+        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+
+
+class Tee:
+    """A text stream writing to several streams."""
+
+    def __init__(self, *streams) -> None:
+        self.streams = streams
+
+    def write(self, text: str) -> int:
+        for stream in self.streams:
+            stream.write(text)
+        return len(text)
+
+    def flush(self) -> None:
+        for stream in self.streams:
+            stream.flush()
 
 
 def set_dbt_vars(args: argparse.Namespace) -> None:
@@ -147,6 +208,19 @@ def error_cause(error) -> str:
     while error.cause is not None:
         error = error.cause
     return " ".join(error.message.split())[:600]
+
+
+def interrupted_steps(result) -> list[str]:
+    """Steps Dagster stopped because of Ctrl-C or SIGTERM."""
+    stopped = []
+    for event in result.all_events:
+        error = event.step_failure_data.error if event.is_step_failure else None
+        while error is not None:
+            if error.cls_name == "DagsterExecutionInterruptedError":
+                stopped.append(event.step_key)
+                break
+            error = error.cause
+    return stopped
 
 
 def step_failures(result) -> list[tuple[str, str]]:

@@ -21,8 +21,11 @@ class ProgressHandler(logging.Handler):
 
     def _say(self, text: str) -> None:
         elapsed = time.perf_counter() - self.started
-        self.stream.write(f"[{elapsed:7.1f}s] {text}\n")
+        line = f"[{elapsed:7.1f}s] {text}\n"
+        self.stream.write(line)
         self.stream.flush()
+        if sys.stdout is not self.stream:  # the build log, while `sales-wh build` runs
+            sys.stdout.write(line)
 
     def emit(self, record: logging.LogRecord) -> None:
         event = getattr(record, "dagster_event", None)

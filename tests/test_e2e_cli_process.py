@@ -53,5 +53,60 @@ def test_the_cli_by_its_path_without_an_environment(small_landing, tmp_path):
     assert "Traceback" not in output
     assert "not_null_stg_crm__opportunities_canonical_stage" in output
     assert "dbt log:" in output and str(home / "logs" / "build.log") in output
+    # The cause is in the build log too, not only on the console.
+    logged = (home / "logs" / "build.log").read_text(encoding="utf-8")
+    assert "FAILED step" in logged and "not_null_stg_crm__opportunities_canonical_stage" in logged
     # No dbt process is left holding the file: a writer can open it at once.
     duckdb.connect(str(home / "warehouse.duckdb")).close()
+
+
+def start_cli(log: Path, *args: str) -> subprocess.Popen:
+    environment = {"HOME": os.environ.get("HOME", "/tmp"), "PATH": "/usr/bin:/bin",
+                   "LANG": "C.UTF-8"}
+    return subprocess.Popen([str(CLI), *args], env=environment, cwd="/",
+                            stdout=log.open("w"), stderr=subprocess.STDOUT, text=True)
+
+
+def wait_for(log: Path, text: str, seconds: float = 120) -> None:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while text not in log.read_text(encoding="utf-8", errors="replace"):
+        assert time.monotonic() < deadline, f"{text!r} never appeared in {log}"
+        time.sleep(0.2)
+
+
+def test_a_killed_build_does_not_block_the_next_and_a_second_build_waits(small_landing,
+                                                                         tmp_path):
+    import signal
+
+    home = tmp_path / "home"
+    args = ("build", "--landing", str(small_landing), "--home", str(home))
+    first = start_cli(tmp_path / "first.log", *args)
+    wait_for(tmp_path / "first.log", "start     raw__")
+    first.send_signal(signal.SIGKILL)  # as `kill -9`: no cleanup at all
+    first.wait()
+    # The killed run still holds the only warehouse slot: the next build frees it and goes on.
+    second = start_cli(tmp_path / "second.log", *args)
+    wait_for(tmp_path / "second.log", "start     raw__")
+    third = run_cli(*args)  # meanwhile: waits for the second build, saying so
+    assert second.wait(timeout=900) == 0
+    said = (tmp_path / "second.log").read_text(encoding="utf-8")
+    assert "of a build that died" in said and "marked failed" in said, said[-2000:]
+    assert third.returncode == 0, third.stdout[-2000:]
+    assert "waiting for the build already running" in third.stdout
+    assert "PID" in third.stdout
+
+
+def test_sigterm_stops_a_build_cleanly(small_landing, tmp_path):
+    import signal
+
+    home = tmp_path / "home"
+    args = ("build", "--landing", str(small_landing), "--home", str(home))
+    build = start_cli(tmp_path / "build.log", *args)
+    wait_for(tmp_path / "build.log", "start     raw__")
+    build.send_signal(signal.SIGTERM)
+    assert build.wait(timeout=120) == 130
+    said = (tmp_path / "build.log").read_text(encoding="utf-8")
+    assert "interrupted" in said and "Traceback" not in said
+    assert run_cli(*args).returncode == 0  # and the next build just works

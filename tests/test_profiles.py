@@ -28,7 +28,7 @@ def test_shipped_profiles_load():
 
 
 @pytest.mark.parametrize(("text", "where"), [
-    ("extends: salesforce_classic\n", "extends: no shipped profile 'salesforce_classic'"),
+    ("extends: salesforce_classic\n", "extends: 'salesforce_classic' is neither a shipped profile"),
     ("files: [{pattern: a.csv, source: crm, entity: deals}]\n", "files[0].entity"),
     ("files: [{pattern: a.csv, source: crm, entity: reps, rename: {x: rep_code}}]\n",
      "files[0].rename.rep_code: crm/reps has no column 'rep_code'"),
@@ -115,3 +115,55 @@ files:
     [result] = ingest_entity(conn, tmp_path, entity("crm", "reps")).files
     assert result.status == "rejected"
     assert "acme/reps.csv: the profile takes rep_name from column 'last'" in result.message
+
+
+EVIL_PROFILE = """files:
+  - pattern: "*.csv"
+    source: crm
+    entity: reps
+    constants: {role: ae, region: Evil}
+"""
+
+
+@pytest.mark.parametrize("extends", ["{outside}", "../../outside/evil", "/etc/passwd"])
+def test_extends_never_reads_a_file_outside_the_landing_folder(tmp_path, extends):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "evil.yml").write_text(EVIL_PROFILE, encoding="utf-8")
+    landing = tmp_path / "deep" / "landing"
+    (landing / "mine").mkdir(parents=True)
+    name = extends.format(outside=outside / "evil.yml")
+    (landing / "mine/profile.yml").write_text(f"extends: {name!r}\n", encoding="utf-8")
+    scan = scan_landing(landing)
+    assert scan.deliveries == []
+    [problem] = scan.problems
+    assert "extends" in problem and "outside the landing folder" in problem
+
+
+def test_extends_may_name_a_profile_inside_the_landing_folder(tmp_path):
+    landing = tmp_path / "landing"
+    (landing / "shared").mkdir(parents=True)
+    (landing / "shared/reps.yml").write_text(EVIL_PROFILE, encoding="utf-8")
+    (landing / "mine").mkdir()
+    (landing / "mine/profile.yml").write_text("extends: ../shared/reps.yml\n", encoding="utf-8")
+    (landing / "mine/r.csv").write_text("rep_id,rep_name\nR1,Ann\n", encoding="utf-8")
+    scan = scan_landing(landing)
+    assert scan.problems == [] and [d.display_path for d in scan.deliveries] == ["mine/r.csv"]
+
+
+def test_links_out_of_the_landing_folder_are_refused_with_a_note(conn, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "reps.csv").write_text("rep_id,rep_name,region,role\nR1,Spy,East,ae\n",
+                                      encoding="utf-8")
+    landing = tmp_path / "landing"
+    (landing / "crm/reps").mkdir(parents=True)
+    (landing / "crm/reps/reps.csv").symlink_to(outside / "reps.csv")
+    (landing / "orders").symlink_to(outside, target_is_directory=True)
+    scan = scan_landing(landing)
+    assert scan.deliveries == []
+    assert any("crm/reps/reps.csv: a link to" in n and "refused" in n for n in scan.notes)
+    assert any(n.startswith("orders: a link to") for n in scan.notes)
+    load = ingest_entity(conn, landing, entity("crm", "reps"))
+    assert load.files == []
+    assert conn.execute("SELECT count(*) FROM raw.crm__reps").fetchall() == [(0,)]

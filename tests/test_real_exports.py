@@ -7,6 +7,7 @@ warehouse must hold exactly the source rows minus the quarantined ones, for the 
 from __future__ import annotations
 
 import csv
+import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -34,11 +35,12 @@ def records(path: Path) -> list[dict[str, str]]:
 
 
 def landing_with(tmp: Path, folder: str, source: Path, profile: str, files=None) -> Path:
-    """A landing folder whose `folder/` links to the real files (they are never copied)."""
+    """A landing folder in the test's temporary directory whose `folder/` holds copies of the
+    real files (links out of a landing folder are refused, as a hostile one would be)."""
     target = tmp / "landing" / folder
     target.mkdir(parents=True)
     for path in sorted(source.glob("*.csv")) if files is None else files:
-        (target / path.name).symlink_to(path)
+        shutil.copyfile(path, target / path.name)
     (target / "profile.yml").write_text(profile, encoding="utf-8")
     return tmp / "landing"
 

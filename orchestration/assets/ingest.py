@@ -12,6 +12,12 @@ import dagster as dg
 from ingest.contracts import ENTITIES, Entity
 from ingest.landing import ingest_entity
 from ingest.quality import validate_pending_loads
+from orchestration.interrupts import (
+    interrupted,
+    is_interruption,
+    mark_interrupted,
+    stop_if_interrupted,
+)
 from orchestration.resources import WarehouseResource
 from orchestration.settings import WAREHOUSE_POOL
 
@@ -40,8 +46,17 @@ def build_ingest_asset(entity: Entity) -> dg.AssetsDefinition:
         ],
     )
     def _ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+        stop_if_interrupted()
         with warehouse.connect() as conn:
-            outcome = ingest_entity(conn, warehouse.landing_path, entity, warehouse.settle_seconds)
+            try:
+                outcome = ingest_entity(conn, warehouse.landing_path, entity,
+                                        warehouse.settle_seconds, should_stop=interrupted)
+            except Exception as exc:
+                if is_interruption(exc):
+                    mark_interrupted()
+                    stop_if_interrupted()
+                raise
+            stop_if_interrupted()
             table_rows = conn.execute(
                 f'SELECT count(*) FROM raw."{entity.table}"'
             ).fetchall()[0][0]

@@ -10,6 +10,7 @@ import dagster as dg
 from dagster_dbt import DbtCliInvocation, DbtCliResource, dbt_assets
 
 from orchestration.dbt import SalesDbtTranslator, dbt_project, ensure_manifest
+from orchestration.interrupts import interrupted, stop_if_interrupted
 from orchestration.settings import WAREHOUSE_POOL
 
 ensure_manifest()
@@ -68,11 +69,16 @@ def failed_nodes(invocation: DbtCliInvocation) -> list[str]:
     pool=WAREHOUSE_POOL,
 )
 def warehouse_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    stop_if_interrupted()
     invocation = dbt.cli(dbt_build_args(), context=context, raise_on_error=False)
     try:
-        yield from invocation.stream()
+        for event in invocation.stream():
+            if interrupted():
+                break  # Ctrl-C: the finally below stops dbt
+            yield event
     finally:
         stop_dbt(invocation)
+    stop_if_interrupted()
     if not invocation.is_successful():
         failed = failed_nodes(invocation)
         log = invocation.target_path / "dbt.log"
