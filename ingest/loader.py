@@ -384,8 +384,15 @@ def _commit_file(
         for r in rejected:
             key = r.reason.split(":")[0]
             result.reasons[key] = result.reasons.get(key, 0) + 1
+        notes = []
         if result.rows_quarantined:
-            result.message = f"{result.rows_quarantined} row(s) quarantined"
+            notes.append(f"{result.rows_quarantined} row(s) quarantined")
+        superseded = _supersede_earlier_loads(conn, result, load_id)
+        if superseded:
+            notes.append(f"new bytes at the same path: supersedes load(s) "
+                         f"{', '.join(map(str, superseded))} of this file, whose rows no "
+                         "longer count")
+        result.message = "; ".join(notes)
         _write_log(conn, result, delivery.path, started, load_id=load_id)
         conn.execute("COMMIT")
     except BaseException:
@@ -393,6 +400,26 @@ def _commit_file(
         raise
     finally:
         _drop_work_tables(conn)
+
+
+def _supersede_earlier_loads(conn: duckdb.DuckDBPyConnection, result: FileResult,
+                             load_id: int) -> list[int]:
+    """A file replaced in place (same path, new bytes) is the new version of that file: the
+    rows of its earlier loads leave raw and quarantine (a row the new version dropped must not
+    linger in the marts); the log keeps them as 'superseded'. Runs inside the load's
+    transaction, so the switch is atomic."""
+    earlier = [int(r[0]) for r in conn.execute(
+        "SELECT load_id FROM audit.load_log WHERE file_path = ? AND source = ? AND entity = ? "
+        "AND status = 'loaded' AND load_id <> ? ORDER BY load_id",
+        [result.file_path, result.source, result.entity, load_id]).fetchall()]
+    table = qualified("raw", f"{result.source}__{result.entity}")
+    for old in earlier:
+        conn.execute(f"DELETE FROM {table} WHERE _load_id = ?", [old])
+        conn.execute("DELETE FROM audit.quarantine WHERE load_id = ?", [old])
+        conn.execute("UPDATE audit.load_log SET status = 'superseded', message = "
+                     "coalesce(message || '; ', '') || ? WHERE load_id = ?",
+                     [f"superseded by load {load_id} (new bytes at the same path)", old])
+    return earlier
 
 
 def _next_load_id(conn: duckdb.DuckDBPyConnection) -> int:

@@ -15,6 +15,8 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import gzip
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -99,6 +101,7 @@ def read_into_temp_table(
         raise UnreadableFile(
             f"{display_path}: unsupported file type; deliver one of {', '.join(ACCEPTED_SUFFIXES)}"
         )
+    check_complete(path, display_path)
     try:
         if fmt == "csv":
             result = _read_csv(conn, path, table, options)
@@ -117,6 +120,28 @@ def read_into_temp_table(
     if blank:
         raise UnreadableFile(f"{display_path}: the header has an empty column name; name it")
     return result
+
+
+def check_complete(path: Path, display_path: str) -> None:
+    """Refuse, with the right words, a file that is empty or a gzip cut off in transfer (the
+    readers would blame the encoding, or invent a header `column0`)."""
+    if path.stat().st_size == 0:
+        raise UnreadableFile(f"{display_path}: the file is empty (0 bytes); the export did not "
+                             "complete: deliver it again")
+    if not path.name.lower().endswith(".gz"):
+        return
+    size = 0
+    try:
+        with gzip.open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(CHUNK), b""):
+                size += len(block)
+    except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as exc:
+        raise UnreadableFile(
+            f"{display_path}: the gzip file is truncated or damaged ({exc}); it was cut off "
+            "in transfer: deliver it again") from exc
+    if size == 0:
+        raise UnreadableFile(f"{display_path}: the file is empty once decompressed; deliver "
+                             "it again")
 
 
 # -- CSV ----------------------------------------------------------------------------------------

@@ -84,6 +84,8 @@ def _run_build(started: float) -> int:
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / "build.log"
     print(f"full log: {log_path}")
+    for warning in withdrawn_files(settings.warehouse_path(), settings.landing()):
+        print(f"  warning: {warning}")
     with DagsterInstance.get() as instance:
         clear_stale_runs(instance, say=print, pool=settings.WAREHOUSE_POOL)
         # The terminal gets one line per asset; dbt's own output and Dagster's event log go to
@@ -103,6 +105,23 @@ def _run_build(started: float) -> int:
     # The summary (with each failure's cause) goes to the terminal and to the build log.
     with log_path.open("a") as log_file, contextlib.redirect_stdout(Tee(sys.stdout, log_file)):
         return report(result, started)
+
+
+def withdrawn_files(warehouse: Path, landing: Path) -> list[str]:
+    """Loaded files no longer in the landing folder: their rows still count, which is right
+    if the folder is only cleaned up and wrong if the file was withdrawn; say so every build."""
+    if not warehouse.exists():
+        return []
+    try:
+        with duckdb.connect(str(warehouse), read_only=True) as conn:
+            loaded = conn.execute("SELECT DISTINCT file_path FROM audit.load_log "
+                                  "WHERE status = 'loaded' ORDER BY 1").fetchall()
+    except duckdb.Error:  # no audit tables yet
+        return []
+    home = settings.home()
+    return [f"{path} was loaded but is no longer in {landing}; its rows still count. If it "
+            f"was withdrawn: sales-wh retract {path} --home {home}"
+            for (path,) in loaded if not (landing / path).exists()]
 
 
 def _cancel_own_runs(instance) -> None:

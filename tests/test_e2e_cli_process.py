@@ -110,3 +110,17 @@ def test_sigterm_stops_a_build_cleanly(small_landing, tmp_path):
     said = (tmp_path / "build.log").read_text(encoding="utf-8")
     assert "interrupted" in said and "Traceback" not in said
     assert run_cli(*args).returncode == 0  # and the next build just works
+
+
+def test_a_deleted_file_is_named_on_every_build(small_landing, tmp_path):
+    landing = tmp_path / "landing"
+    shutil.copytree(small_landing, landing)
+    home = tmp_path / "home"
+    assert run_cli("build", "--landing", str(landing), "--home", str(home)).returncode == 0
+    [gone] = sorted((landing / "survey/complaints").glob("*.csv"))
+    gone.unlink()
+    done = run_cli("build", "--landing", str(landing), "--home", str(home))
+    relative = gone.relative_to(landing).as_posix()
+    assert done.returncode == 0
+    assert f"warning: {relative} was loaded but is no longer in" in done.stdout
+    assert f"sales-wh retract {relative} --home {home}" in done.stdout

@@ -289,3 +289,23 @@ def test_chinese_gbk_exports_keep_loading(conn, tmp_path):
     [result] = ingest_entity(conn, tmp_path, entity("crm", "reps")).files
     assert result.status == "loaded", result.message
     assert [r[1] for r in reps_rows(conn)] == ["张伟", "欧阳娜娜"]
+
+
+def test_an_empty_file_is_reported_as_empty(conn, tmp_path):
+    put(tmp_path, "crm/reps/reps.csv", b"")
+    [result] = ingest_entity(conn, tmp_path, entity("crm", "reps")).files
+    assert result.status == "rejected" and "crm/reps/reps.csv: the file is empty" in result.message
+
+
+def test_a_truncated_gzip_is_reported_as_truncated(conn, tmp_path):
+    body = "".join(f"R{i},Rep {i},East,ae\n" for i in range(5000)).encode()
+    whole = gzip.compress(b"rep_id,rep_name,region,role\n" + body)
+    put(tmp_path, "crm/reps/reps.csv.gz", whole[: len(whole) // 2])
+    [result] = ingest_entity(conn, tmp_path, entity("crm", "reps")).files
+    assert result.status == "rejected"
+    assert "the gzip file is truncated or damaged" in result.message
+    assert "encoding" not in result.message
+    # Declaring an encoding (as an old message advised) changes nothing: still truncated.
+    put(tmp_path, "crm/profile.yml", b"options: {encoding: cp1252}\n")
+    [result] = ingest_entity(conn, tmp_path, entity("crm", "reps")).files
+    assert "truncated" in result.message

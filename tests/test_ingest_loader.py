@@ -257,3 +257,24 @@ def test_the_plausible_window_is_a_profile_option(conn, tmp_path):
         encoding="utf-8")
     [result] = ingest_entity(conn, tmp_path, entity("crm", "reps")).files
     assert result.rows_loaded == 1
+
+
+def test_a_file_replaced_in_place_supersedes_its_earlier_load(conn, tmp_path):
+    """Same path, new bytes: the new version of that file. A row the new version dropped
+    leaves raw; the log keeps the old load as superseded, with a note on the new one."""
+    from ingest.contracts import entity
+    from ingest.landing import ingest_entity
+
+    path = tmp_path / "crm/reps/reps.csv"
+    path.parent.mkdir(parents=True)
+    path.write_text("rep_id,rep_name,region,role\nR1,Ann,East,ae\nR2,Bo,West,ae\nR3,Cy,East,ae\n",
+                    encoding="utf-8")
+    ingest_entity(conn, tmp_path, entity("crm", "reps"))
+    path.write_text("rep_id,rep_name,region,role\nR1,Ann,East,ae\nR3,Cy,North,ae\n",
+                    encoding="utf-8")
+    [result] = ingest_entity(conn, tmp_path, entity("crm", "reps")).files
+    assert "supersedes load(s) 1" in result.message
+    assert conn.execute("SELECT rep_id, region FROM raw.crm__reps ORDER BY 1").fetchall() == [
+        ("R1", "East"), ("R3", "North")]
+    assert conn.execute("SELECT load_id, status FROM audit.load_log ORDER BY 1").fetchall() == [
+        (1, "superseded"), (2, "loaded")]
