@@ -80,3 +80,27 @@ def test_raw_lines_are_fact_lines_plus_quarantined(small_landing, tmp_path):
         facts = one("SELECT sum(net_revenue_reporting) FROM marts.fct_order_lines")
         kpis = one("SELECT sum(net_revenue) FROM marts.mart_rep_kpis")
         assert facts == kpis
+
+
+def test_a_truncated_order_lines_export_fails_the_build_instead_of_zero_revenue(
+        small_landing, tmp_path):
+    """The order lines arrive as a .csv.gz cut off in transfer: the file is rejected as
+    truncated, and the orders left without lines fail the build (not revenue 0 in the marts)."""
+    import gzip
+
+    from orchestration.cli import main
+
+    landing = tmp_path / "landing"
+    shutil.copytree(small_landing, landing)
+    [lines] = sorted((landing / "orders/order_lines").glob("*.csv"))
+    packed = gzip.compress(lines.read_bytes())
+    lines.unlink()
+    (landing / "orders/order_lines/lines.csv.gz").write_bytes(packed[: len(packed) // 3])
+    home = tmp_path / "home"
+    assert main(["build", "--landing", str(landing), "--home", str(home)]) == 1
+    with connect(home / "warehouse.duckdb", read_only=True) as conn:
+        [(status, message)] = conn.execute(
+            "SELECT status, message FROM audit.load_log WHERE entity = 'order_lines'").fetchall()
+    assert status == "rejected" and "truncated" in message
+    log = (home / "logs/build.log").read_text(encoding="utf-8")
+    assert "orders_and_lines_match_up" in log
