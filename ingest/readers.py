@@ -36,6 +36,7 @@ from ingest.encodings import (
 from ingest.sql import ident, literal
 
 CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt")
+MAX_FIELD_CHARS = 1 << 20  # a field longer than this is not a value of any contract column
 XLSX_SUFFIXES = (".xlsx",)
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz")
 PARQUET_SUFFIXES = (".parquet",)
@@ -286,6 +287,9 @@ def _read_csv_with_python(
     records: list[list[str]] = []
     lines: list[int] = []
     rejected: list[Rejected] = []
+    # Python's csv stops the whole file at a field over 128 KiB; read any size, and quarantine
+    # the record whose field is implausibly large (an unclosed quote, a pasted blob).
+    csv.field_size_limit(2**31 - 1)
     with open_bytes(path) as raw:
         text = (line.decode("utf-8-sig") for line in raw)
         reader = csv.reader(text, delimiter=delimiter, quotechar=quote)
@@ -299,6 +303,12 @@ def _read_csv_with_python(
             if not header_seen:
                 header_seen = True
                 columns = [c.strip() for c in fields] if columns is None else columns
+                continue
+            huge = max(len(f) for f in fields)
+            if huge > MAX_FIELD_CHARS:
+                rejected.append(Rejected(
+                    line, None, f"a field of {huge:,} characters (at most {MAX_FIELD_CHARS:,}): "
+                    "an unclosed quote or a pasted file?", delimiter.join(fields)[:1000]))
                 continue
             if len(fields) != len(columns):
                 kind = "missing columns" if len(fields) < len(columns) else "too many columns"

@@ -327,7 +327,13 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except OSError as exc:  # an unwritable home, a full disk: say what and where, no traceback
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"error: {exc.strerror or exc}{where}; check that the folder exists and is "
+              "writable by this user, and that the disk has room", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

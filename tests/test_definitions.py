@@ -45,3 +45,18 @@ def test_every_warehouse_writer_is_in_the_single_slot_pool():
     for assets_def in defs.resolve_asset_graph().assets_defs:
         if assets_def.is_executable:
             assert assets_def.op.pool == WAREHOUSE_POOL, assets_def.keys
+
+
+def test_an_unusable_home_is_an_error_message_not_a_traceback(tmp_path, capsys, monkeypatch):
+    import os
+
+    from orchestration.cli import main
+
+    for name in ("SALES_WH_HOME", "SALES_WH_WAREHOUSE", "SALES_WH_LANDING", "DAGSTER_HOME"):
+        monkeypatch.setenv(name, os.environ.get(name, ""))  # restored after the test
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    assert main(["build", "--landing", str(tmp_path), "--home", str(blocker / "home")]) == 2
+    said = capsys.readouterr().err
+    assert said.startswith("error: ") and str(blocker) in said and "writable" in said

@@ -309,3 +309,16 @@ def test_a_truncated_gzip_is_reported_as_truncated(conn, tmp_path):
     put(tmp_path, "crm/profile.yml", b"options: {encoding: cp1252}\n")
     [result] = ingest_entity(conn, tmp_path, entity("crm", "reps")).files
     assert "truncated" in result.message
+
+
+def test_a_huge_field_quarantines_its_row_and_the_rest_loads(conn, tmp_path):
+    blob = "x" * 5_000_000
+    body = (f"rep_id,rep_name,region,role\nR1,Ann,East,ae\nR2,\"{blob}\",East,ae\n"
+            "R3,Cy,West,ae\n").encode()
+    put(tmp_path, "crm/reps/reps.csv", body)
+    [result] = ingest_entity(conn, tmp_path, entity("crm", "reps")).files
+    assert result.status == "loaded", result.message
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (3, 2, 1)
+    [(line, reason)] = conn.execute("SELECT line_number, reason FROM audit.quarantine"
+                                    ).fetchall()
+    assert line == 3 and "a field of 5,000,000 characters" in reason
