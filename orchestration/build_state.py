@@ -93,6 +93,6 @@ def clear_stale_runs(instance, say: Callable[[str], None], pool: str) -> None:
             say(f"note: freed the warehouse slot held by finished run {run_id[:8]}")
         else:
             where = (f"PID {run.tags[PID_TAG]}" if PID_TAG in run.tags
-                     else "launched from the Dagster UI")
+                     else "launched from the Dagster UI, or by a sales-wh older than PID tags")
             say(f"waiting for run {run_id[:8]} ({where}, {run.status.value}), which holds the "
-                "warehouse; it must finish first")
+                "warehouse; it must finish first (if it is dead, terminate it in `sales-wh ui`)")
