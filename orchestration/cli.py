@@ -51,6 +51,11 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(f"  note: {note}")
     for problem in scan.problems:
         print(f"  PROBLEM: {problem}")
+    if scan.problems:
+        # A broken profile would fail every entity's check after minutes of work: stop first.
+        print(f"error: fix the profile problem(s) above, then build again; nothing was loaded "
+              f"or rebuilt in {settings.home()}", file=sys.stderr)
+        return 2
 
     from orchestration.build_state import exclusive_build
 

@@ -60,3 +60,22 @@ def test_an_unusable_home_is_an_error_message_not_a_traceback(tmp_path, capsys, 
     assert main(["build", "--landing", str(tmp_path), "--home", str(blocker / "home")]) == 2
     said = capsys.readouterr().err
     assert said.startswith("error: ") and str(blocker) in said and "writable" in said
+
+
+def test_a_broken_profile_stops_the_build_before_any_work(tmp_path, capsys, monkeypatch):
+    import os
+
+    from orchestration.cli import main
+
+    for name in ("SALES_WH_HOME", "SALES_WH_WAREHOUSE", "SALES_WH_LANDING", "DAGSTER_HOME"):
+        monkeypatch.setenv(name, os.environ.get(name, ""))  # restored after the test
+    landing = tmp_path / "landing"
+    (landing / "mine").mkdir(parents=True)
+    (landing / "mine/profile.yml").write_text("files:\n  - pattern: x.csv\n    sorce: crm\n",
+                                              encoding="utf-8")
+    (landing / "mine/x.csv").write_text("a\n1\n", encoding="utf-8")
+    assert main(["build", "--landing", str(landing), "--home", str(tmp_path / "home")]) == 2
+    captured = capsys.readouterr()
+    assert captured.out.count("PROBLEM: ") == 1 and "profile.yml" in captured.out
+    assert "nothing was loaded" in captured.err
+    assert not (tmp_path / "home" / "warehouse.duckdb").exists()
