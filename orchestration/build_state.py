@@ -71,18 +71,36 @@ def is_orphaned(run) -> bool:
     return int(pid) != os.getpid() and not process_alive(int(pid))
 
 
+def unfinished_runs(instance, tags: dict[str, str] | None = None) -> list:
+    from dagster import DagsterRunStatus, RunsFilter
+
+    return list(instance.get_runs(filters=RunsFilter(
+        statuses=[DagsterRunStatus[s] for s in UNFINISHED], tags=tags or {})))
+
+
+def end_run(instance, run, *, canceled: bool, why: str) -> None:
+    """Record how an unfinished run ended and give its warehouse slot back."""
+    if canceled:
+        instance.report_run_canceled(run, why)
+    else:
+        instance.report_run_failed(run, why)
+    instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+
+
+def cancel_own_runs(instance) -> None:
+    """After Ctrl-C or SIGTERM: this process's unfinished run is canceled, its slot freed."""
+    for run in unfinished_runs(instance, {PID_TAG: str(os.getpid())}):
+        end_run(instance, run, canceled=True, why="stopped by Ctrl-C or SIGTERM")
+
+
 def clear_stale_runs(instance, say: Callable[[str], None], pool: str) -> None:
     """Mark failed the runs whose process died and free their pool slots; name the live runs
     that hold the pool (the build will wait for them)."""
-    from dagster import DagsterRunStatus, RunsFilter
-
-    statuses = [DagsterRunStatus[s] for s in UNFINISHED]
-    for run in instance.get_runs(filters=RunsFilter(statuses=statuses)):
+    for run in unfinished_runs(instance):
         if is_orphaned(run):
-            instance.report_run_failed(
-                run, f"its process (PID {run.tags[PID_TAG]}) ended without finishing the run "
-                "(killed?); marked failed by the next build, which freed its pool slot")
-            instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+            end_run(instance, run, canceled=False,
+                    why=f"its process (PID {run.tags[PID_TAG]}) ended without finishing the "
+                    "run (killed?); marked failed by the next build, which freed its pool slot")
             say(f"note: run {run.run_id[:8]} of a build that died (PID {run.tags[PID_TAG]} is "
                 "gone) was marked failed and its warehouse slot freed")
     storage = instance.event_log_storage

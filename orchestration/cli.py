@@ -77,10 +77,11 @@ def _interrupt(signum, frame) -> None:
 def _run_build(started: float) -> int:
     from dagster import DagsterInstance
 
-    from orchestration.build_state import clear_stale_runs, run_tags
+    from orchestration.build_state import cancel_own_runs, clear_stale_runs, run_tags
     from orchestration.definitions import BUILD_ALL_JOB, build_definitions
-    from orchestration.interrupts import reset, was_interrupted
+    from orchestration.interrupts import interrupted_steps, reset, was_interrupted
     from orchestration.progress import progress_logger
+    from orchestration.summary import report
 
     reset()
     defs = build_definitions(loggers={"progress": progress_logger})
@@ -103,7 +104,7 @@ def _run_build(started: float) -> int:
                     run_config={"loggers": {"progress": {}}},
                 )
         except KeyboardInterrupt:
-            _cancel_own_runs(instance)
+            cancel_own_runs(instance)
             raise
     if was_interrupted() or interrupted_steps(result):
         raise KeyboardInterrupt
@@ -127,19 +128,6 @@ def withdrawn_files(warehouse: Path, landing: Path) -> list[str]:
     return [f"{path} was loaded but is no longer in {landing}; its rows still count. If it "
             f"was withdrawn: sales-wh retract {path} --home {home}"
             for (path,) in loaded if not (landing / path).exists()]
-
-
-def _cancel_own_runs(instance) -> None:
-    """After Ctrl-C: mark this process's unfinished run canceled and free its pool slot."""
-    from dagster import DagsterRunStatus, RunsFilter
-
-    from orchestration.build_state import PID_TAG, UNFINISHED
-
-    runs = instance.get_runs(filters=RunsFilter(
-        statuses=[DagsterRunStatus[s] for s in UNFINISHED], tags={PID_TAG: str(os.getpid())}))
-    for run in runs:
-        instance.report_run_canceled(run, "stopped by Ctrl-C or SIGTERM")
-        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
 
 
 class Tee:
@@ -172,88 +160,6 @@ def set_dbt_vars(args: argparse.Namespace) -> None:
     if getattr(args, "fiscal_year_start_month", None):
         chosen["fiscal_year_start_month"] = args.fiscal_year_start_month
     os.environ[DBT_VARS_ENV] = json.dumps(chosen, sort_keys=True)
-
-
-def report(result, started: float) -> int:
-    from dagster import AssetCheckSeverity
-
-    from orchestration.summary import format_counts, table_counts
-
-    evaluations = result.get_asset_check_evaluations()
-    # A check of severity WARN (dbt tests with severity: warn, e.g. orphan order lines) is
-    # reported, and does not fail the build: the rows it lists are kept and flagged.
-    failed = [e for e in evaluations if not e.passed and e.severity != AssetCheckSeverity.WARN]
-    warned = [e for e in evaluations if not e.passed and e.severity == AssetCheckSeverity.WARN]
-    files = {"files_loaded": 0, "files_skipped_duplicate": 0, "files_rejected": 0,
-             "rows_read": 0, "rows_loaded": 0, "rows_quarantined": 0}
-    for event in result.get_asset_materialization_events():
-        metadata = event.materialization.metadata
-        for name in files:
-            if name in metadata:
-                files[name] += int(metadata[name].value)
-    print("\nsummary")
-    print(f"  run            {result.run_id}  {'succeeded' if result.success else 'FAILED'}")
-    print(f"  ingest         {files['files_loaded']} files loaded, "
-          f"{files['files_skipped_duplicate']} already loaded, {files['files_rejected']} rejected;"
-          f" {files['rows_read']:,} rows read = {files['rows_loaded']:,} loaded + "
-          f"{files['rows_quarantined']:,} quarantined")
-    print(f"  checks         {len(evaluations) - len(failed) - len(warned)} passed, "
-          f"{len(warned)} warned, {len(failed)} failed")
-    for evaluation in warned:
-        print(f"    WARNING {evaluation.asset_key.to_user_string()} :: {evaluation.check_name}"
-              f"{check_detail(evaluation)}")
-    for evaluation in failed:
-        print(f"    FAILED {evaluation.asset_key.to_user_string()} :: {evaluation.check_name}")
-    for step, cause in step_failures(result):
-        print(f"  FAILED step     {step}: {cause}")
-    try:
-        counts = table_counts(settings.warehouse_path())
-    except duckdb.Error as exc:  # never a traceback: say what is wrong and go on
-        print(f"  tables         not counted: {str(exc).splitlines()[0]}")
-        counts = []
-    for line in format_counts(counts):
-        print(line)
-    print(f"  full log       {settings.home() / 'logs' / 'build.log'}")
-    print(f"  elapsed        {time.perf_counter() - started:.1f}s")
-    return 0 if result.success and not failed else 1
-
-
-def check_detail(evaluation) -> str:
-    """`: N rows` for a dbt test check that counted failing rows."""
-    rows = evaluation.metadata.get("dagster_dbt/failed_row_count")
-    return f": {rows.value} row(s)" if rows is not None else ""
-
-
-def error_cause(error) -> str:
-    """The innermost error's message, on one line: Dagster wraps the exception an op raised
-    ("Error occurred while executing op ..."), and the wrapper says nothing useful."""
-    if error is None:
-        return "unknown error"
-    while error.cause is not None:
-        error = error.cause
-    return " ".join(error.message.split())[:600]
-
-
-def interrupted_steps(result) -> list[str]:
-    """Steps Dagster stopped because of Ctrl-C or SIGTERM."""
-    stopped = []
-    for event in result.all_events:
-        error = event.step_failure_data.error if event.is_step_failure else None
-        while error is not None:
-            if error.cls_name == "DagsterExecutionInterruptedError":
-                stopped.append(event.step_key)
-                break
-            error = error.cause
-    return stopped
-
-
-def step_failures(result) -> list[tuple[str, str]]:
-    """(step, cause) of each failed step: the exception's message, first lines only."""
-    causes = []
-    for event in result.all_events:
-        if event.is_step_failure:
-            causes.append((event.step_key, error_cause(event.step_failure_data.error)))
-    return causes
 
 
 def cmd_ui(args: argparse.Namespace) -> int:

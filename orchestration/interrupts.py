@@ -29,7 +29,7 @@ def is_interruption(exc: BaseException) -> bool:
     the signal into its own error, so Dagster never learns of it)."""
     import duckdb
 
-    return isinstance(exc, (duckdb.InterruptException, KeyboardInterrupt)) or (
+    return isinstance(exc, duckdb.InterruptException) or (
         isinstance(exc, RuntimeError) and "interrupted" in str(exc).lower())
 
 
@@ -48,3 +48,16 @@ def was_interrupted() -> bool:
 
 def reset() -> None:
     _seen.clear()
+
+
+def interrupted_steps(result) -> list[str]:
+    """Steps Dagster stopped because of Ctrl-C or SIGTERM."""
+    stopped = []
+    for event in result.all_events:
+        error = event.step_failure_data.error if event.is_step_failure else None
+        while error is not None:
+            if error.cls_name == "DagsterExecutionInterruptedError":
+                stopped.append(event.step_key)
+                break
+            error = error.cause
+    return stopped

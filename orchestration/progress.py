@@ -47,7 +47,7 @@ class ProgressHandler(logging.Handler):
                 self._say(f"{label} {evaluation.asset_key.to_user_string()}"
                           f" :: {evaluation.check_name}")
         elif kind == DagsterEventType.STEP_FAILURE:
-            from orchestration.cli import error_cause
+            from orchestration.summary import error_cause
 
             self._say(f"FAILED    {event.step_key}: "
                       f"{error_cause(event.event_specific_data.error)[:300]}")

@@ -1,4 +1,5 @@
-"""What a build left in the warehouse, for the command line's closing summary."""
+"""The closing summary of `sales-wh build`: what the run did (files, checks, each failed step
+with its cause) and what it left in the warehouse."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+
+from orchestration import settings
 
 REPORTED_SCHEMAS = ("raw", "audit", "staging", "intermediate", "marts", "forecast", "finance")
 
@@ -66,3 +69,71 @@ def format_counts(counts: list[TableCount]) -> list[str]:
         if schema in ("marts", "audit"):
             lines += [f"    {c.table:<40} {c.rows:>13,}" for c in in_schema]
     return lines
+
+
+def report(result, started: float) -> int:
+    """Print the closing summary of a build; its exit code (1 when a step or check failed)."""
+    from dagster import AssetCheckSeverity
+
+    evaluations = result.get_asset_check_evaluations()
+    # A check of severity WARN (dbt tests with severity: warn, e.g. orphan order lines) is
+    # reported, and does not fail the build: the rows it lists are kept and flagged.
+    failed = [e for e in evaluations if not e.passed and e.severity != AssetCheckSeverity.WARN]
+    warned = [e for e in evaluations if not e.passed and e.severity == AssetCheckSeverity.WARN]
+    files = {"files_loaded": 0, "files_skipped_duplicate": 0, "files_rejected": 0,
+             "rows_read": 0, "rows_loaded": 0, "rows_quarantined": 0}
+    for event in result.get_asset_materialization_events():
+        metadata = event.materialization.metadata
+        for name in files:
+            if name in metadata:
+                files[name] += int(metadata[name].value)
+    print("\nsummary")
+    print(f"  run            {result.run_id}  {'succeeded' if result.success else 'FAILED'}")
+    print(f"  ingest         {files['files_loaded']} files loaded, "
+          f"{files['files_skipped_duplicate']} already loaded, {files['files_rejected']} rejected;"
+          f" {files['rows_read']:,} rows read = {files['rows_loaded']:,} loaded + "
+          f"{files['rows_quarantined']:,} quarantined")
+    print(f"  checks         {len(evaluations) - len(failed) - len(warned)} passed, "
+          f"{len(warned)} warned, {len(failed)} failed")
+    for evaluation in warned:
+        print(f"    WARNING {evaluation.asset_key.to_user_string()} :: {evaluation.check_name}"
+              f"{check_detail(evaluation)}")
+    for evaluation in failed:
+        print(f"    FAILED {evaluation.asset_key.to_user_string()} :: {evaluation.check_name}")
+    for step, cause in step_failures(result):
+        print(f"  FAILED step     {step}: {cause}")
+    try:
+        counts = table_counts(settings.warehouse_path())
+    except duckdb.Error as exc:  # never a traceback: say what is wrong and go on
+        print(f"  tables         not counted: {str(exc).splitlines()[0]}")
+        counts = []
+    for line in format_counts(counts):
+        print(line)
+    print(f"  full log       {settings.home() / 'logs' / 'build.log'}")
+    print(f"  elapsed        {time.perf_counter() - started:.1f}s")
+    return 0 if result.success and not failed else 1
+
+
+def check_detail(evaluation) -> str:
+    """`: N rows` for a dbt test check that counted failing rows."""
+    rows = evaluation.metadata.get("dagster_dbt/failed_row_count")
+    return f": {rows.value} row(s)" if rows is not None else ""
+
+
+def error_cause(error) -> str:
+    """The innermost error's message, on one line: Dagster wraps the exception an op raised
+    ("Error occurred while executing op ..."), and the wrapper says nothing useful."""
+    if error is None:
+        return "unknown error"
+    while error.cause is not None:
+        error = error.cause
+    return " ".join(error.message.split())[:600]
+
+
+def step_failures(result) -> list[tuple[str, str]]:
+    """(step, cause) of each failed step: the exception's message, first lines only."""
+    causes = []
+    for event in result.all_events:
+        if event.is_step_failure:
+            causes.append((event.step_key, error_cause(event.step_failure_data.error)))
+    return causes

@@ -7,7 +7,8 @@
 --   lead          a lead in its creation month, converted by stg_crm__leads' one rule
 --   activity      a logged activity; a visit counts as a customer visit too
 --   response      an NPS/CSAT response; complaint  a complaint opened
---                 (both credited to the rep they carry, else the account's owner)
+--                 (both credited to staging's attributed_rep_id: the rep they carry, else
+--                 the account's owner)
 --   quota         a month's quota, converted at the rate of the month's first day
 -- New customer (the one rule): the customer's first non-cancelled order company-wide
 -- (int_customer_first_orders) is the new-customer order, credited to its rep; revenue "from
@@ -18,10 +19,6 @@ with as_of as (
 
 first_orders as (
     select * from {{ ref('int_customer_first_orders') }}
-),
-
-accounts as (
-    select account_id, owner_rep_id from {{ ref('stg_crm__accounts') }}
 ),
 
 order_lines as (
@@ -89,24 +86,22 @@ responses as (
     select
         'response' as event_type,
         cast({{ dbt.date_trunc('month', 'responses.submitted_date') }} as date) as month,
-        coalesce(responses.rep_id, accounts.owner_rep_id) as rep_id,
-        responses.account_id,
-        responses.survey_type,
-        responses.score
+        attributed_rep_id as rep_id,
+        account_id,
+        survey_type,
+        score
     from {{ ref('stg_survey__responses') }} as responses
-    left join accounts on responses.account_id = accounts.account_id
-    where responses.submitted_date <= (select as_of_date from as_of)
+    where submitted_date <= (select as_of_date from as_of)
 ),
 
 complaints as (
     select
         'complaint' as event_type,
         cast({{ dbt.date_trunc('month', 'complaints.opened_date') }} as date) as month,
-        coalesce(complaints.rep_id, accounts.owner_rep_id) as rep_id,
-        complaints.account_id
+        attributed_rep_id as rep_id,
+        account_id
     from {{ ref('stg_survey__complaints') }} as complaints
-    left join accounts on complaints.account_id = accounts.account_id
-    where complaints.opened_date <= (select as_of_date from as_of)
+    where opened_date <= (select as_of_date from as_of)
 ),
 
 quotas as (

@@ -2,13 +2,12 @@
 -- every combination with a response, a complaint or an order. Counts are additive, so BI can
 -- roll up to region, channel or rep and recompute NPS and CSAT from them; the ratios on each
 -- row are that row's own. Region is the customer's; the channel is the response's (else that
--- of the order it is about); the rep is the one the response or complaint carries, else the
--- account's owner (METRICS.md: satisfaction of a rep), as in the rep KPIs.
+-- of the order it is about); the rep is staging's attributed_rep_id (the one the response or
+-- complaint carries, else the account's owner), as in the rep KPIs.
 {% set sla_hours = var('complaint_sla_hours', 48) %}
 
 with customers as (
-    select account_id, coalesce(region, '(unknown)') as region, owner_rep_id
-    from {{ ref('dim_customer') }}
+    select account_id, coalesce(region, '(unknown)') as region from {{ ref('dim_customer') }}
 ),
 
 orders as (
@@ -20,7 +19,7 @@ responses as (
         cast({{ dbt.date_trunc('month', 'responses.submitted_date') }} as date) as month,
         coalesce(customers.region, '(unknown)') as region,
         coalesce(responses.channel, orders.channel, '(none)') as channel,
-        coalesce(responses.rep_id, customers.owner_rep_id, '(none)') as rep_id,
+        coalesce(responses.attributed_rep_id, '(none)') as rep_id,
         {{ survey_counts('responses.survey_type', 'responses.score') }}
     from {{ ref('stg_survey__responses') }} as responses
     left join orders on responses.order_id = orders.order_id
@@ -34,7 +33,7 @@ complaints as (
         cast({{ dbt.date_trunc('month', 'complaints.opened_date') }} as date) as month,
         coalesce(customers.region, '(unknown)') as region,
         coalesce(orders.channel, '(none)') as channel,
-        coalesce(complaints.rep_id, customers.owner_rep_id, '(none)') as rep_id,
+        coalesce(complaints.attributed_rep_id, '(none)') as rep_id,
         count(*) as complaints,
         sum(case when complaints.resolved_at is not null then 1 else 0 end)
             as complaints_resolved,

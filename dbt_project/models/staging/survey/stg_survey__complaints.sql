@@ -5,8 +5,22 @@ with source as (
     where {{ known_by_replay_day('opened_date') }}
 ),
 
+accounts as (
+    select account_id, owner_rep_id from {{ ref('stg_crm__accounts') }}
+),
+
 latest as (
     {{ latest_version('source', ['complaint_id']) }}
+),
+
+attributed as (
+    -- The satisfaction rule, once (METRICS.md): the rep the record carries, else the
+    -- account's owner. Every mart crediting satisfaction to a rep uses attributed_rep_id.
+    select
+        latest.*,
+        coalesce(latest.rep_id, accounts.owner_rep_id) as attributed_rep_id
+    from latest
+    left join accounts on latest.account_id = accounts.account_id
 ),
 
 final as (
@@ -24,10 +38,11 @@ final as (
         {{ as_known_by_replay_day('resolved_date', 'resolved_date') }} as resolved_date,
         order_id,
         rep_id,
+        attributed_rep_id,
         _source_file,
         _source_line,
         _load_id
-    from latest
+    from attributed
 )
 
 select * from final
