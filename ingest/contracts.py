@@ -55,6 +55,20 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Reference:
+    """Rows of another raw table that an entity's rules check against (e.g. the order line a
+    return is of). `sql` is a SELECT over raw tables giving the `on` columns and the values the
+    rules use, read as `<alias>.<column>`; in it, `$file` is the path of the file being loaded
+    (its earlier loads are about to be superseded, so they must not count) and `$batch` the
+    table of this file's parsed rows. The referenced entity is loaded first in a build."""
+
+    alias: str
+    entity: tuple[str, str]  # (source, name) it reads
+    sql: str
+    on: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Entity:
     source: str
     name: str
@@ -63,6 +77,7 @@ class Entity:
     version_column: str | None = None  # newest value wins when the same key arrives again
     # Row rules over the parsed columns: (column blamed, SQL condition that must hold, reason).
     rules: tuple[tuple[str, str, str], ...] = ()
+    references: tuple[Reference, ...] = ()  # other raw tables the rules read
 
     @property
     def table(self) -> str:
@@ -105,6 +120,34 @@ D, TS, M, P, R, INT, B = (
     Kind.RATE,
     Kind.INTEGER,
     Kind.BOOLEAN,
+)
+
+# The order line a return is of: its quantity (latest delivery) and the units returned for it
+# by other returns already loaded (each return_id once, its latest delivery).
+RETURNED_LINE = Reference(
+    alias="sold",
+    entity=("orders", "order_lines"),
+    on=("order_id", "line_no"),
+    sql="""
+        SELECT lines.order_id, lines.line_no, lines.quantity,
+            coalesce(earlier.returned, 0) AS returned_before
+        FROM (
+            SELECT order_id, line_no, quantity FROM raw.orders__order_lines
+            WHERE (order_id, line_no) IN (SELECT (order_id, line_no) FROM $batch)
+            QUALIFY row_number() OVER (PARTITION BY order_id, line_no
+                                       ORDER BY _load_id DESC, _source_line DESC) = 1
+        ) AS lines
+        LEFT JOIN (
+            SELECT order_id, line_no, sum(quantity) AS returned FROM (
+                SELECT order_id, line_no, quantity FROM raw.orders__returns
+                WHERE _source_file <> $file
+                    AND return_id NOT IN (SELECT return_id FROM $batch
+                                          WHERE return_id IS NOT NULL)
+                QUALIFY row_number() OVER (PARTITION BY return_id
+                                           ORDER BY _load_id DESC, _source_line DESC) = 1
+            ) GROUP BY ALL
+        ) AS earlier USING (order_id, line_no)
+    """,
 )
 
 REP_ROLES = ("ae", "sdr", "manager", "channel")
@@ -203,7 +246,17 @@ ENTITIES: tuple[Entity, ...] = (
         _c("return_id", req=True), _c("order_id", req=True), _c("line_no", INT, req=True),
         _c("returned_at", TS, req=True), _c("quantity", INT, req=True, min_value=1),
         _c("reason"),
-    ), key=("return_id",)),
+    ), key=("return_id",), references=(RETURNED_LINE,), rules=(
+        # Units returned for a line, up to and including this return (in the order they were
+        # returned), may not exceed the units it sold. A line not loaded yet cannot be judged:
+        # its return loads, and the facts cap and flag any excess (excess_returned_quantity).
+        ("quantity",
+         "sold.quantity IS NULL OR sold.quantity < 0 OR quantity IS NULL OR returned_at IS NULL "
+         "OR sold.returned_before + sum(quantity) OVER (PARTITION BY order_id, line_no, "
+         "len(_errors) = 0 ORDER BY returned_at, _source_line) <= sold.quantity",
+         "more units returned than the order line sold (counting the line's earlier returns); "
+         "correct the return or the order line and deliver it again"),
+    )),
     Entity("survey", "responses", (
         _c("response_id", req=True), _c("account_id", req=True),
         _c("submitted_at", TS, req=True), _c("survey_type", req=True, allowed=SURVEY_TYPES),

@@ -31,6 +31,7 @@ from ingest.values import field_sql
 
 INPUT_TABLE = "_ingest_input"
 PARSED_TABLE = "_ingest_parsed"
+TYPED_TABLE = "_ingest_typed"  # parsed rows before the rules, when the rules join references
 
 
 class RejectedFile(Exception):
@@ -256,6 +257,26 @@ def _parse_select(delivery: Delivery, plan: ColumnPlan, excel: bool) -> str:
     )
 
 
+def _with_references(delivery: Delivery) -> str:
+    """The typed rows with each reference's matching row as a struct column named by its
+    alias (so a rule reads `sold.quantity` beside the row's own `quantity`)."""
+    columns, joins = [], []
+    for number, reference in enumerate(delivery.entity.references):
+        alias = f"_ref{number}"
+        sql = (reference.sql.replace("$batch", TYPED_TABLE)
+               .replace("$file", literal(delivery.display_path)))
+        on = " AND ".join(f"_t.{ident(c)} = {alias}.{ident(c)}" for c in reference.on)
+        joins.append(f"LEFT JOIN ({sql}) AS {alias} ON {on}")
+        columns.append(f"{alias} AS {ident(reference.alias)}")
+    return f"SELECT _t.*, {', '.join(columns)} FROM {TYPED_TABLE} AS _t {' '.join(joins)}"
+
+
+def _exclude_references(entity: Entity) -> str:
+    if not entity.references:
+        return ""
+    return f"EXCLUDE ({', '.join(ident(r.alias) for r in entity.references)}) "
+
+
 def _rules_sql(delivery: Delivery) -> str:
     """Row rules over parsed columns, and key uniqueness within the file, added to `_errors`.
 
@@ -302,10 +323,14 @@ def load_file(conn: duckdb.DuckDBPyConnection, delivery: Delivery) -> FileResult
         # Timestamps without an offset are in the profile's time zone.
         conn.execute(f"SET TimeZone = {literal(delivery.mapping.options.timezone)}")
         try:
+            parse = _parse_select(delivery, plan, read.fmt == "xlsx")
+            if entity.references:
+                conn.execute(f"CREATE OR REPLACE TEMP TABLE {TYPED_TABLE} AS {parse}")
+                parse = _with_references(delivery)
             conn.execute(
                 f"CREATE OR REPLACE TEMP TABLE {PARSED_TABLE} AS "
-                f"SELECT * REPLACE ({_rules_sql(delivery)} AS _errors) "
-                f"FROM ({_parse_select(delivery, plan, read.fmt == 'xlsx')})"
+                f"SELECT * {_exclude_references(entity)}"
+                f"REPLACE ({_rules_sql(delivery)} AS _errors) FROM ({parse})"
             )
         finally:
             conn.execute("SET TimeZone = 'UTC'")
@@ -326,8 +351,8 @@ def load_file(conn: duckdb.DuckDBPyConnection, delivery: Delivery) -> FileResult
 def _drop_work_tables(conn: duckdb.DuckDBPyConnection) -> None:
     names = conn.execute(
         "SELECT table_name FROM duckdb_tables() WHERE temporary AND "
-        "(table_name LIKE '\\_lookup\\_%' ESCAPE '\\' OR table_name IN (?, ?))",
-        [INPUT_TABLE, PARSED_TABLE],
+        "(table_name LIKE '\\_lookup\\_%' ESCAPE '\\' OR table_name IN (?, ?, ?))",
+        [INPUT_TABLE, PARSED_TABLE, TYPED_TABLE],
     ).fetchall()
     for (name,) in names:
         conn.execute(f"DROP TABLE IF EXISTS {ident(name)}")

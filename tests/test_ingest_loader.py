@@ -278,3 +278,41 @@ def test_a_file_replaced_in_place_supersedes_its_earlier_load(conn, tmp_path):
         ("R1", "East"), ("R3", "North")]
     assert conn.execute("SELECT load_id, status FROM audit.load_log ORDER BY 1").fetchall() == [
         (1, "superseded"), (2, "loaded")]
+
+
+RETURNS_HEADER = "return_id,order_id,line_no,returned_at,quantity,reason\n"
+
+
+def test_returns_beyond_the_units_sold_are_quarantined(conn, tmp_path):
+    """A line sold 5 units: returns of 2 and 3 fit, one more unit does not; a second file adds
+    to what was returned before; a line not delivered yet cannot be judged and loads."""
+    landing = tmp_path / "landing"
+    write(landing / "orders/order_lines/lines.csv", LINES_HEADER
+          + "O1,1,P1,5,10.00,0,\n" + "O2,1,P1,1,10.00,0,\n")
+    ingest_entity(conn, landing, entity("orders", "order_lines"))
+    returns = entity("orders", "returns")
+    write(landing / "orders/returns/day1.csv", RETURNS_HEADER
+          + "R1,O1,1,2026-01-05 10:00:00,2,size\n"   # 2 of 5
+          + "R3,O1,1,2026-01-07 10:00:00,1,late\n"   # 2 + 3 + 1 = 6 > 5 (R2 came first)
+          + "R2,O1,1,2026-01-06 10:00:00,3,size\n"   # 2 + 3 = 5: fits
+          + "R4,O2,1,2026-01-05 10:00:00,2,x\n"      # 2 > 1
+          + "R5,O9,1,2026-01-05 10:00:00,7,x\n")     # line O9/1 unknown: loads
+    [day1] = ingest_entity(conn, landing, returns).files
+    assert (day1.rows_read, day1.rows_loaded, day1.rows_quarantined) == (5, 3, 2)
+    quarantined = conn.execute("SELECT line_number, column_name, reason FROM audit.quarantine "
+                               "ORDER BY 1").fetchall()
+    assert [(line, column) for line, column, _ in quarantined] == [(3, "quantity"),
+                                                                    (5, "quantity")]
+    assert "more units returned than the order line sold" in quarantined[0][2]
+    write(landing / "orders/returns/day2.csv", RETURNS_HEADER
+          + "R6,O1,1,2026-01-09 10:00:00,1,again\n")  # 5 already returned
+    [day2] = [f for f in ingest_entity(conn, landing, returns).files if f.status == "loaded"]
+    assert (day2.rows_loaded, day2.rows_quarantined) == (0, 1)
+    loaded = conn.execute("SELECT return_id FROM raw.orders__returns ORDER BY 1").fetchall()
+    assert loaded == [("R1",), ("R2",), ("R5",)]
+    # The same file delivered again with a correction supersedes itself: its own earlier rows
+    # do not count against it.
+    write(landing / "orders/returns/day1.csv", RETURNS_HEADER
+          + "R1,O1,1,2026-01-05 10:00:00,2,size\n" + "R2,O1,1,2026-01-06 10:00:00,3,size\n")
+    [again] = [f for f in ingest_entity(conn, landing, returns).files if f.status == "loaded"]
+    assert (again.rows_loaded, again.rows_quarantined) == (2, 0)

@@ -9,7 +9,7 @@ a file was rejected whole or a profile is broken, so the run ends non-zero and s
 
 import dagster as dg
 
-from ingest.contracts import ENTITIES, Entity
+from ingest.contracts import ENTITIES, Entity, entity as contract_entity
 from ingest.landing import ingest_entity
 from ingest.quality import validate_pending_loads
 from orchestration.interrupts import (
@@ -33,6 +33,8 @@ def build_ingest_asset(entity: Entity) -> dg.AssetsDefinition:
         key=key,
         group_name="raw",
         pool=WAREHOUSE_POOL,
+        # Rules that read another raw table (a return checks its order line) run after it.
+        deps=[raw_key(contract_entity(*r.entity)) for r in entity.references],
         kinds={"duckdb", "python"},
         description=f"{entity.source}/{entity.name} exports loaded as typed rows; bad rows go "
         "to audit.quarantine with file, line, column and reason.",
