@@ -324,3 +324,4 @@ class FileResult:
     load_id: int | None = None
     seconds: float = 0.0
     reasons: dict[str, int] = field(default_factory=dict)
+    mapping_hash: str | None = None  # how the file was read (loader.mapping_fingerprint)

@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 from ingest.contracts import Entity, FileResult
-from ingest.loader import Delivery, load_file
+from ingest.loader import Delivery, load_file, supersede_load
 from ingest.profiles import PROFILE_FILE, SOURCES, ProfileError, canonical_profile, load_profile
 from ingest.readers import IN_PROGRESS_SUFFIXES, file_format
 from ingest.warehouse import ensure_ingest_tables
@@ -29,6 +29,9 @@ class LandingScan:
     deliveries: list[Delivery] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # files passed over, and why
     problems: list[str] = field(default_factory=list)  # broken profiles: errors, not notes
+    # Every file present under a folder with a working profile -> the raw tables its profile
+    # maps it to now (even if skipped this time, e.g. still being written).
+    mapped: dict[str, set[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -81,6 +84,8 @@ def scan_landing(landing: Path, settle_seconds: float = 0.0) -> LandingScan:
             display = path.relative_to(landing).as_posix()
             if path.name == PROFILE_FILE or path.name.startswith("."):
                 continue
+            mappings = profile.mappings_for(relative)
+            scan.mapped[display] = {m.entity.table for m in mappings}
             if not path.resolve().is_relative_to(root):
                 scan.notes.append(f"{display}: a link to {path.resolve()}, outside the landing "
                                   "folder; refused (copy the file in instead)")
@@ -90,10 +95,12 @@ def scan_landing(landing: Path, settle_seconds: float = 0.0) -> LandingScan:
                 scan.notes.append(f"{display}: modified in the last {settle_seconds:g}s, skipped")
             elif file_format(path) is None:
                 scan.notes.append(f"{display}: not an accepted file type, ignored")
-            elif (mapping := profile.mapping_for(relative)) is None:
+            elif not mappings:
                 scan.notes.append(f"{display}: not mapped by profile {profile.name}, ignored")
+            elif (ambiguity := profile.ambiguous(relative)) is not None:
+                scan.problems.append(ambiguity)
             else:
-                scan.deliveries.append(Delivery(path, display, mapping, folder))
+                scan.deliveries += [Delivery(path, display, m, folder) for m in mappings]
     return scan
 
 
@@ -119,8 +126,34 @@ def ingest_entity(
             f"no files for {entity.source}/{entity.name} in {landing}; "
             f"raw.{entity.table} stays as it is (empty if new)"
         )
+    if not scan.problems:
+        outcome.warnings += supersede_unmapped_loads(conn, scan, entity)
     for delivery in mine:
         if should_stop is not None and should_stop():
             break
         outcome.files.append(load_file(conn, delivery))
     return outcome
+
+
+def supersede_unmapped_loads(conn: duckdb.DuckDBPyConnection, scan: LandingScan,
+                             entity: Entity) -> list[str]:
+    """Loads of files still in the landing folder that their profile no longer maps to this
+    entity (the profile was edited): their rows leave raw, the log keeps them 'superseded'.
+    (A file gone from the folder is another matter: see `sales-wh build`'s warning.)"""
+    loads = conn.execute(
+        "SELECT load_id, file_path FROM audit.load_log WHERE source = ? AND entity = ? "
+        "AND status = 'loaded' ORDER BY load_id", [entity.source, entity.name]).fetchall()
+    stale = [(int(load_id), path) for load_id, path in loads
+             if path in scan.mapped and entity.table not in scan.mapped[path]]
+    if not stale:
+        return []
+    why = (f"its profile no longer maps it to {entity.source}/{entity.name}")
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        for load_id, _ in stale:
+            supersede_load(conn, load_id, f"superseded: {why}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return [f"{path}: {why}; its load {load_id} no longer counts" for load_id, path in stale]

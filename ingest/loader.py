@@ -10,7 +10,9 @@ rows read = rows loaded + rows quarantined.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +20,7 @@ from pathlib import Path
 import duckdb
 
 from ingest.contracts import Entity, FileResult
-from ingest.profiles import FileMapping, template_fields
+from ingest.profiles import FileMapping, Lookup, template_fields
 from ingest.readers import (
     LINE_COLUMN,
     ReadOptions,
@@ -60,11 +62,31 @@ def content_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-def already_loaded(conn: duckdb.DuckDBPyConnection, digest: str, table: str) -> bool:
+def mapping_fingerprint(delivery: Delivery) -> str:
+    """How the file is read: every setting of its profile mapping that shapes the rows (not
+    the pattern that picked it), and the bytes of the files its lookups read. Part of a load's
+    identity with the file's own bytes: editing the profile reloads the file."""
+    mapping = delivery.mapping
+    settings = {f.name: getattr(mapping, f.name) for f in dataclasses.fields(mapping)
+                if f.name not in ("pattern", "entity")}
+    settings["entity"] = mapping.entity.table
+    settings["options"] = dataclasses.asdict(mapping.options)
+    settings["lookups"] = {
+        name: {**dataclasses.asdict(lookup),
+               "bytes": [content_hash(p) for p in _lookup_files(delivery, lookup)]}
+        for name, lookup in sorted(mapping.lookups.items())
+    }
+    text = json.dumps(settings, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def already_loaded(conn: duckdb.DuckDBPyConnection, digest: str, mapping_hash: str,
+                   table: str) -> bool:
+    """The same bytes, read the same way, are loaded in this table (under any path)."""
     rows = conn.execute(
-        "SELECT count(*) FROM audit.load_log WHERE content_hash = ? AND status = 'loaded' "
-        "AND source || '__' || entity = ?",
-        [digest, table],
+        "SELECT count(*) FROM audit.load_log WHERE content_hash = ? AND mapping_hash = ? "
+        "AND status = 'loaded' AND source || '__' || entity = ?",
+        [digest, mapping_hash, table],
     ).fetchall()
     return rows[0][0] > 0
 
@@ -183,12 +205,11 @@ def _apply_values_and_defaults(text: str, name: str, mapping: FileMapping) -> st
     return text
 
 
-def _lookup_table(conn: duckdb.DuckDBPyConnection, delivery: Delivery, lookup, alias: str) -> str:
+def _lookup_table(conn: duckdb.DuckDBPyConnection, delivery: Delivery, lookup: Lookup,
+                  alias: str) -> str:
     """A temp table k -> v from the lookup file(s), one value per key (the smallest, so the
     result does not depend on file order)."""
-    files = sorted(p for p in delivery.root.rglob("*") if p.is_file()
-                   and (p.name == lookup.file
-                        or p.relative_to(delivery.root).match(lookup.file)))
+    files = _lookup_files(delivery, lookup)
     if not files:
         raise RejectedFile(f"{delivery.display_path}: the profile looks up values in "
                            f"{lookup.file!r}, but no such file was delivered beside it")
@@ -211,6 +232,11 @@ def _lookup_table(conn: duckdb.DuckDBPyConnection, delivery: Delivery, lookup, a
     for number in range(len(files)):
         conn.execute(f"DROP TABLE IF EXISTS {alias}_src{number}")
     return alias
+
+
+def _lookup_files(delivery: Delivery, lookup: Lookup) -> list[Path]:
+    return sorted(p for p in delivery.root.rglob("*") if p.is_file()
+                  and (p.name == lookup.file or p.relative_to(delivery.root).match(lookup.file)))
 
 
 def _read_options(delivery: Delivery) -> ReadOptions:
@@ -309,10 +335,11 @@ def load_file(conn: duckdb.DuckDBPyConnection, delivery: Delivery) -> FileResult
     started = time.perf_counter()
     entity = delivery.entity
     digest = content_hash(delivery.path)
-    result = FileResult(delivery.display_path, digest, entity.source, entity.name)
-    if already_loaded(conn, digest, entity.table):
+    result = FileResult(delivery.display_path, digest, entity.source, entity.name,
+                        mapping_hash=mapping_fingerprint(delivery))
+    if already_loaded(conn, digest, result.mapping_hash, entity.table):
         result.status = "skipped_duplicate"
-        result.message = "the same bytes were loaded before; nothing to do"
+        result.message = "the same bytes were loaded before, read the same way; nothing to do"
         return result
     rejected: list[Rejected] = []
     try:
@@ -414,7 +441,7 @@ def _commit_file(
             notes.append(f"{result.rows_quarantined} row(s) quarantined")
         superseded = _supersede_earlier_loads(conn, result, load_id)
         if superseded:
-            notes.append(f"new bytes at the same path: supersedes load(s) "
+            notes.append(f"{_why_reloaded(conn, result, superseded)}: supersedes load(s) "
                          f"{', '.join(map(str, superseded))} of this file, whose rows no "
                          "longer count")
         result.message = "; ".join(notes)
@@ -437,14 +464,33 @@ def _supersede_earlier_loads(conn: duckdb.DuckDBPyConnection, result: FileResult
         "SELECT load_id FROM audit.load_log WHERE file_path = ? AND source = ? AND entity = ? "
         "AND status = 'loaded' AND load_id <> ? ORDER BY load_id",
         [result.file_path, result.source, result.entity, load_id]).fetchall()]
-    table = qualified("raw", f"{result.source}__{result.entity}")
+    reason = _why_reloaded(conn, result, earlier)
     for old in earlier:
-        conn.execute(f"DELETE FROM {table} WHERE _load_id = ?", [old])
-        conn.execute("DELETE FROM audit.quarantine WHERE load_id = ?", [old])
-        conn.execute("UPDATE audit.load_log SET status = 'superseded', message = "
-                     "coalesce(message || '; ', '') || ? WHERE load_id = ?",
-                     [f"superseded by load {load_id} (new bytes at the same path)", old])
+        supersede_load(conn, old, f"superseded by load {load_id} ({reason})")
     return earlier
+
+
+def _why_reloaded(conn: duckdb.DuckDBPyConnection, result: FileResult,
+                  earlier: list[int]) -> str:
+    if not earlier:
+        return ""
+    same_bytes = conn.execute(
+        f"SELECT bool_and(content_hash = ?) FROM audit.load_log "
+        f"WHERE load_id IN ({', '.join(map(str, earlier))})", [result.content_hash]).fetchall()
+    return ("the same bytes read with a changed profile mapping" if same_bytes[0][0]
+            else "new bytes at the same path")
+
+
+def supersede_load(conn: duckdb.DuckDBPyConnection, load_id: int, why: str) -> None:
+    """Take a load's rows out of raw and quarantine; the log keeps it as 'superseded', why.
+    The caller holds the transaction."""
+    source, entity_name = conn.execute(
+        "SELECT source, entity FROM audit.load_log WHERE load_id = ?", [load_id]).fetchall()[0]
+    conn.execute(f"DELETE FROM {qualified('raw', f'{source}__{entity_name}')} "
+                 "WHERE _load_id = ?", [load_id])
+    conn.execute("DELETE FROM audit.quarantine WHERE load_id = ?", [load_id])
+    conn.execute("UPDATE audit.load_log SET status = 'superseded', message = "
+                 "coalesce(message || '; ', '') || ? WHERE load_id = ?", [why, load_id])
 
 
 def _next_load_id(conn: duckdb.DuckDBPyConnection) -> int:
@@ -465,10 +511,13 @@ def _write_log(
         result.load_id = load_id
     result.seconds = time.perf_counter() - started
     conn.execute(
-        "INSERT INTO audit.load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
+        "INSERT INTO audit.load_log (load_id, file_path, content_hash, source, entity, "
+        "file_bytes, rows_read, rows_loaded, rows_quarantined, status, message, seconds, "
+        "loaded_at, mapping_hash) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP, ?)",
         [
             load_id, result.file_path, result.content_hash, result.source, result.entity,
             path.stat().st_size, result.rows_read, result.rows_loaded, result.rows_quarantined,
-            result.status, result.message, result.seconds,
+            result.status, result.message, result.seconds, result.mapping_hash,
         ],
     )

@@ -89,10 +89,21 @@ class Profile:
     description: str = ""
     origin: str = ""  # the file it was read from, for messages
 
-    def mapping_for(self, relative: str) -> FileMapping | None:
-        for mapping in self.files:
-            if mapping.matches(relative):
-                return mapping
+    def mappings_for(self, relative: str) -> list[FileMapping]:
+        """Every mapping of the file: one file may feed several entities (a deals export with
+        its accounts), each entity once (see `ambiguous`)."""
+        return [mapping for mapping in self.files if mapping.matches(relative)]
+
+    def ambiguous(self, relative: str) -> str | None:
+        """Why the file's mappings cannot all apply: two of them feed the same entity (which
+        one would win is an accident of their order), or None."""
+        seen: dict[str, FileMapping] = {}
+        for mapping in self.mappings_for(relative):
+            first = seen.setdefault(mapping.entity.table, mapping)
+            if first is not mapping:
+                return (f"{self.origin}: patterns {first.pattern!r} and {mapping.pattern!r} both "
+                        f"map {relative} to {mapping.entity.source}/{mapping.entity.name}; a "
+                        "file feeds an entity once: make the patterns exclusive")
         return None
 
 

@@ -38,7 +38,10 @@ AUDIT_DDL = (
         status VARCHAR NOT NULL,
         message VARCHAR,
         seconds DOUBLE,
-        loaded_at TIMESTAMP NOT NULL
+        loaded_at TIMESTAMP NOT NULL,
+        -- The profile mapping the file was read with (see loader.mapping_fingerprint): a load
+        -- is the file's bytes *and* how they were read, so an edited profile reloads it.
+        mapping_hash VARCHAR
     )
     """,
     """
@@ -76,6 +79,9 @@ def ensure_ingest_tables(conn: duckdb.DuckDBPyConnection) -> None:
         conn.execute(f"CREATE SCHEMA IF NOT EXISTS {ident(schema)}")
     for ddl in AUDIT_DDL:
         conn.execute(ddl)
+    # A warehouse from before mappings were part of a load's identity: its loads have none,
+    # so each file reloads once, read with today's profile, and supersedes its old load.
+    conn.execute("ALTER TABLE audit.load_log ADD COLUMN IF NOT EXISTS mapping_hash VARCHAR")
     for entity in ENTITIES:
         ensure_raw_table(conn, entity)
 

@@ -46,7 +46,10 @@ def cmd_build(args: argparse.Namespace) -> int:
         return 2
     print(f"building {settings.warehouse_path()} from {landing}")
     scan = scan_landing(landing)
-    print(f"landing: {len(scan.deliveries)} files for the contracts")
+    files = len({d.display_path for d in scan.deliveries})
+    print(f"landing: {files} files for the contracts"
+          + (f" ({len(scan.deliveries)} file x entity mappings)"
+             if len(scan.deliveries) != files else ""))
     for note in scan.notes:
         print(f"  note: {note}")
     for problem in scan.problems:

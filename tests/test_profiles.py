@@ -167,3 +167,94 @@ def test_links_out_of_the_landing_folder_are_refused_with_a_note(conn, tmp_path)
     load = ingest_entity(conn, landing, entity("crm", "reps"))
     assert load.files == []
     assert conn.execute("SELECT count(*) FROM raw.crm__reps").fetchall() == [(0,)]
+
+
+FUNNEL_CSV = ("mql_id,first_contact_date,origin\n"
+              "M1,2018-01-02,paid_search\nM2,2018-01-03,organic_search\n")
+FUNNEL_PROFILE = """
+files:
+  - pattern: "funnel*.csv"
+    source: crm
+    entity: leads
+    rename: {{mql_id: lead_id, first_contact_date: created_at, origin: source}}
+    constants: {{status: {status}}}
+"""
+
+
+def test_an_edited_profile_reloads_its_files_and_supersedes_the_old_load(conn, tmp_path):
+    """The load's identity is the file's bytes and its mapping: editing the profile reloads
+    the file (no retract by hand), and the rows of the old reading leave raw."""
+    landing = tmp_path / "landing"
+    put(landing / "funnel/funnel.csv", FUNNEL_CSV)
+    put(landing / "funnel/profile.yml", FUNNEL_PROFILE.format(status="new"))
+    leads = entity("crm", "leads")
+    [first] = ingest_entity(conn, landing, leads).files
+    assert first.status == "loaded"
+    [same] = ingest_entity(conn, landing, leads).files
+    assert same.status == "skipped_duplicate"
+    put(landing / "funnel/profile.yml", FUNNEL_PROFILE.format(status="qualified"))
+    [edited] = ingest_entity(conn, landing, leads).files
+    assert edited.status == "loaded"
+    assert "changed profile mapping" in edited.message and f"load(s) {first.load_id}" in \
+        edited.message
+    rows = conn.execute("SELECT lead_id, status FROM raw.crm__leads ORDER BY 1").fetchall()
+    assert rows == [("M1", "qualified"), ("M2", "qualified")]
+    log = conn.execute("SELECT load_id, status FROM audit.load_log ORDER BY 1").fetchall()
+    assert log == [(first.load_id, "superseded"), (edited.load_id, "loaded")]
+
+
+def test_a_file_no_longer_mapped_to_an_entity_leaves_it(conn, tmp_path):
+    landing = tmp_path / "landing"
+    put(landing / "funnel/funnel.csv", FUNNEL_CSV)
+    put(landing / "funnel/profile.yml", FUNNEL_PROFILE.format(status="new"))
+    leads = entity("crm", "leads")
+    ingest_entity(conn, landing, leads)
+    put(landing / "funnel/profile.yml", FUNNEL_PROFILE.format(status="new")
+        .replace("funnel*.csv", "mql*.csv"))
+    outcome = ingest_entity(conn, landing, leads)
+    assert any("funnel/funnel.csv: its profile no longer maps it to crm/leads" in w
+               for w in outcome.warnings)
+    assert conn.execute("SELECT count(*) FROM raw.crm__leads").fetchall() == [(0,)]
+
+
+DEALS_CSV = ("deal,company,sector,agent,stage,opened\n"
+             "D1,Acme,retail,R1,Prospecting,2026-01-05\nD2,Bolt,tech,R2,Engaging,2026-01-06\n")
+TWO_ENTITIES_PROFILE = """
+files:
+  - pattern: deals.csv
+    source: crm
+    entity: opportunities
+    rename: {deal: opportunity_id, company: account_id, agent: owner_rep_id, opened: created_at}
+  - pattern: deals.csv
+    source: crm
+    entity: accounts
+    rename: {company: account_id, sector: industry, opened: created_at}
+    derive: {account_name: "{company}"}
+    constants: {region: Unknown}
+"""
+
+
+def test_one_file_may_feed_several_entities(conn, tmp_path):
+    landing = tmp_path / "landing"
+    put(landing / "deals/deals.csv", DEALS_CSV)
+    put(landing / "deals/profile.yml", TWO_ENTITIES_PROFILE)
+    scan = scan_landing(landing)
+    assert scan.problems == []
+    assert sorted(d.entity.name for d in scan.deliveries) == ["accounts", "opportunities"]
+    opportunities = ingest_entity(conn, landing, entity("crm", "opportunities")).files
+    accounts = ingest_entity(conn, landing, entity("crm", "accounts")).files
+    assert [(f.status, f.rows_loaded) for f in opportunities + accounts] == [("loaded", 2)] * 2
+    assert conn.execute("SELECT account_id, industry FROM raw.crm__accounts ORDER BY 1"
+                        ).fetchall() == [("Acme", "retail"), ("Bolt", "tech")]
+
+
+def test_two_mappings_of_one_file_to_one_entity_are_refused(tmp_path):
+    landing = tmp_path / "landing"
+    put(landing / "funnel/funnel.csv", FUNNEL_CSV)
+    put(landing / "funnel/profile.yml", FUNNEL_PROFILE.format(status="new")
+        + FUNNEL_PROFILE.format(status="lost").replace("files:\n", "").replace(
+            "funnel*.csv", "*.csv"))
+    scan = scan_landing(landing)
+    assert scan.deliveries == []
+    [problem] = scan.problems
+    assert "patterns 'funnel*.csv' and '*.csv' both map funnel.csv to crm/leads" in problem

@@ -9,7 +9,8 @@ a file was rejected whole or a profile is broken, so the run ends non-zero and s
 
 import dagster as dg
 
-from ingest.contracts import ENTITIES, Entity, entity as contract_entity
+from ingest.contracts import ENTITIES, Entity
+from ingest.contracts import entity as contract_entity
 from ingest.landing import ingest_entity
 from ingest.quality import validate_pending_loads
 from orchestration.interrupts import (
