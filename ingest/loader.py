@@ -341,38 +341,71 @@ def load_file(conn: duckdb.DuckDBPyConnection, delivery: Delivery) -> FileResult
         result.status = "skipped_duplicate"
         result.message = "the same bytes were loaded before, read the same way; nothing to do"
         return result
-    rejected: list[Rejected] = []
     try:
-        read = read_into_temp_table(conn, delivery.path, INPUT_TABLE, delivery.display_path,
-                                    _read_options(delivery))
-        rejected = read.rejected
-        plan = plan_columns(conn, read.columns, delivery)
-        # Timestamps without an offset are in the profile's time zone.
-        conn.execute(f"SET TimeZone = {literal(delivery.mapping.options.timezone)}")
-        try:
-            parse = _parse_select(delivery, plan, read.fmt == "xlsx")
-            if entity.references:
-                conn.execute(f"CREATE OR REPLACE TEMP TABLE {TYPED_TABLE} AS {parse}")
-                parse = _with_references(delivery)
-            conn.execute(
-                f"CREATE OR REPLACE TEMP TABLE {PARSED_TABLE} AS "
-                f"SELECT * {_exclude_references(entity)}"
-                f"REPLACE ({_rules_sql(delivery)} AS _errors) FROM ({parse})"
-            )
-        finally:
-            conn.execute("SET TimeZone = 'UTC'")
+        _, rejected = parse_file(conn, delivery)
     except duckdb.InterruptException:
         _drop_work_tables(conn)
         raise  # Ctrl-C: not a problem of the file; nothing of it was committed
     except (UnreadableFile, RejectedFile, duckdb.Error) as exc:
         result.status = "rejected"
-        result.message = str(exc) if not isinstance(exc, duckdb.Error) else (
-            f"{delivery.display_path}: {str(exc).strip().splitlines()[0]}")
+        result.message = rejection_message(delivery, exc)
         _drop_work_tables(conn)
         _write_log(conn, result, delivery.path, started)
         return result
     _commit_file(conn, delivery, result, rejected, started)
     return result
+
+
+def parse_file(conn: duckdb.DuckDBPyConnection,
+               delivery: Delivery) -> tuple[ColumnPlan, list[Rejected]]:
+    """Read, map and type the whole file into the temp table PARSED_TABLE, each row with its
+    `_errors` (empty: it loads). Raises UnreadableFile, RejectedFile or duckdb.Error when the
+    file cannot be loaded at all. Also what `sales-wh check` runs, on a scratch database."""
+    entity = delivery.entity
+    read = read_into_temp_table(conn, delivery.path, INPUT_TABLE, delivery.display_path,
+                                _read_options(delivery))
+    plan = plan_columns(conn, read.columns, delivery)
+    # Timestamps without an offset are in the profile's time zone.
+    conn.execute(f"SET TimeZone = {literal(delivery.mapping.options.timezone)}")
+    try:
+        parse = _parse_select(delivery, plan, read.fmt == "xlsx")
+        if entity.references:
+            conn.execute(f"CREATE OR REPLACE TEMP TABLE {TYPED_TABLE} AS {parse}")
+            parse = _with_references(delivery)
+        conn.execute(
+            f"CREATE OR REPLACE TEMP TABLE {PARSED_TABLE} AS "
+            f"SELECT * {_exclude_references(entity)}"
+            f"REPLACE ({_rules_sql(delivery)} AS _errors) FROM ({parse})"
+        )
+    finally:
+        conn.execute("SET TimeZone = 'UTC'")
+    return plan, read.rejected
+
+
+def rejection_message(delivery: Delivery, exc: Exception) -> str:
+    if isinstance(exc, duckdb.Error):
+        return f"{delivery.display_path}: {str(exc).strip().splitlines()[0]}"
+    return str(exc)
+
+
+def count_parsed(conn: duckdb.DuckDBPyConnection, rejected: list[Rejected],
+                 result: FileResult) -> None:
+    """Rows read, loaded, quarantined and the reasons, from PARSED_TABLE and the records the
+    reader rejected (rows read = loaded + quarantined)."""
+    counts = conn.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE len(_errors) = 0) FROM {PARSED_TABLE}"
+    ).fetchall()[0]
+    result.rows_read = int(counts[0]) + len(rejected)
+    result.rows_loaded = int(counts[1])
+    result.rows_quarantined = result.rows_read - result.rows_loaded
+    reasons = conn.execute(
+        f"SELECT e.column || ': ' || e.reason AS reason, count(*) FROM "
+        f"(SELECT unnest(_errors) AS e FROM {PARSED_TABLE}) GROUP BY ALL ORDER BY 1"
+    ).fetchall()
+    result.reasons = {reason: int(n) for reason, n in reasons}
+    for r in rejected:
+        key = r.reason.split(":")[0]
+        result.reasons[key] = result.reasons.get(key, 0) + 1
 
 
 def _drop_work_tables(conn: duckdb.DuckDBPyConnection) -> None:
@@ -422,20 +455,7 @@ def _commit_file(
                 [[load_id, result.file_path, entity.source, entity.name, r.line, r.column,
                   r.reason, r.raw] for r in rejected],
             )
-        counts = conn.execute(
-            f"SELECT count(*), count(*) FILTER (WHERE len(_errors) = 0) FROM {PARSED_TABLE}"
-        ).fetchall()[0]
-        result.rows_read = int(counts[0]) + len(rejected)
-        result.rows_loaded = int(counts[1])
-        result.rows_quarantined = result.rows_read - result.rows_loaded
-        reasons = conn.execute(
-            f"SELECT e.column || ': ' || e.reason AS reason, count(*) FROM "
-            f"(SELECT unnest(_errors) AS e FROM {PARSED_TABLE}) GROUP BY ALL ORDER BY 1"
-        ).fetchall()
-        result.reasons = {reason: int(n) for reason, n in reasons}
-        for r in rejected:
-            key = r.reason.split(":")[0]
-            result.reasons[key] = result.reasons.get(key, 0) + 1
+        count_parsed(conn, rejected, result)
         notes = []
         if result.rows_quarantined:
             notes.append(f"{result.rows_quarantined} row(s) quarantined")

@@ -174,6 +174,28 @@ def cmd_ui(args: argparse.Namespace) -> int:
     return subprocess.call(command, cwd=settings.PROJECT_ROOT)
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    """Validate the landing folder's profiles and show what each file would load; no
+    warehouse, no Dagster: safe while a build runs."""
+    from ingest.preview import check_landing, format_check
+
+    landing = Path(args.landing) if args.landing else settings.landing()
+    if not landing.is_dir():
+        print(f"error: landing folder {landing} does not exist", file=sys.stderr)
+        return 2
+    started = time.perf_counter()
+    check = check_landing(landing, rows=args.rows)
+    for line in format_check(check):
+        print(line)
+    files = len({p.delivery.display_path for p in check.previews})
+    print(f"checked {files} files ({len(check.previews)} file x entity mappings) in "
+          f"{time.perf_counter() - started:.1f}s; {len(check.rejected)} would be rejected whole, "
+          f"{len(check.scan.problems)} profile problem(s); nothing was loaded")
+    if check.scan.problems:
+        return 2
+    return 1 if check.rejected else 0
+
+
 def cmd_retract(args: argparse.Namespace) -> int:
     from ingest.quality import retract_file
     from ingest.warehouse import connect
@@ -229,6 +251,15 @@ def parser() -> argparse.ArgumentParser:
             cmd.set_defaults(func=cmd_ui)
         else:
             cmd.set_defaults(func=cmd_build)
+    check = sub.add_parser(
+        "check", help="validate profiles and show what each landing file would load",
+        description="Validate the landing folder's profiles; list, per file, the entity it maps "
+        "to, how many rows would load or be quarantined (and why), and the first rows as they "
+        "would load. Reads only the landing folder: the warehouse is not touched.")
+    check.add_argument("--landing", default=None,
+                       help="landing folder (default: $SALES_WH_LANDING or <home>/landing)")
+    check.add_argument("--rows", type=int, default=5, help="rows to show per file (default 5)")
+    check.set_defaults(func=cmd_check)
     retract = sub.add_parser(
         "retract", help="take a loaded file back out of the warehouse",
         description="Remove every row a file loaded (raw and quarantine); audit.load_log keeps "
