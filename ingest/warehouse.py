@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -72,6 +73,25 @@ def connect(path: Path | str, *, read_only: bool = False) -> Iterator[duckdb.Duc
         yield conn
     finally:
         conn.close()
+
+
+def write_problem(path: Path | str) -> str | None:
+    """Why this process cannot write the warehouse file, in words an operator can act on, or
+    None. Asked before a build starts, so that one clear line replaces a failure per step."""
+    path = Path(path)
+    try:
+        with connect(path):
+            return None
+    except duckdb.IOException as exc:
+        detail = str(exc).strip().splitlines()[0]
+        holder = re.search(r"Conflicting lock is held in (.+?) \(PID (\d+)\)", detail)
+        if holder:
+            return (f"the warehouse {path} is open in another process (PID {holder.group(2)}, "
+                    f"{holder.group(1)}); a writer needs it alone (a BI tool reading it directly "
+                    "blocks builds). Close that connection, then build again")
+        return (f"cannot write the warehouse {path}: {detail.rsplit(': ', 1)[-1]}. Make the "
+                "file and its folder writable by this user (chmod u+w; chattr -i), or build "
+                "into another --home")
 
 
 def ensure_ingest_tables(conn: duckdb.DuckDBPyConnection) -> None:

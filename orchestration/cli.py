@@ -65,6 +65,12 @@ def cmd_build(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _interrupt)  # stop cleanly on SIGTERM as on Ctrl-C
     try:
         with exclusive_build(settings.home(), say=print):
+            from ingest.warehouse import write_problem
+
+            problem = write_problem(settings.warehouse_path())
+            if problem:
+                print(f"error: {problem}; nothing was loaded or rebuilt", file=sys.stderr)
+                return 2
             return _run_build(started)
     except KeyboardInterrupt:
         print("\ninterrupted: the build stopped; each file loads in one transaction, so the "

@@ -30,8 +30,15 @@ class ProgressHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         event = getattr(record, "dagster_event", None)
         if event is None:
+            if "Dependencies for step" in record.getMessage():
+                return  # the skipped step is reported as such (STEP_SKIPPED), once
             if record.levelno >= logging.WARNING:
-                self._say(f"{record.levelname.lower()}: {record.getMessage().splitlines()[-1]}")
+                # Dagster prefixes "<job> - <run id> - <step> - "; the step is what matters.
+                meta = getattr(record, "dagster_meta", None) or {}
+                text = str(meta.get("orig_message") or record.getMessage()).splitlines()[-1]
+                if meta.get("step_key"):
+                    text = f"{meta['step_key']}: {text}"
+                self._say(f"{record.levelname.lower()}: {text}")
             return
         kind = event.event_type
         if kind == DagsterEventType.STEP_START:

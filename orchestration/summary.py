@@ -98,8 +98,11 @@ def report(result, started: float) -> int:
     for evaluation in warned:
         print(f"    WARNING {evaluation.asset_key.to_user_string()} :: {evaluation.check_name}"
               f"{check_detail(evaluation)}")
+    problems = stated_problems(settings.warehouse_path(), [e.check_name for e in failed])
     for evaluation in failed:
         print(f"    FAILED {evaluation.asset_key.to_user_string()} :: {evaluation.check_name}")
+        for problem in problems.get(evaluation.check_name, []):
+            print(f"      {problem}")
     for step, cause in step_failures(result):
         print(f"  FAILED step     {step}: {cause}")
     try:
@@ -112,6 +115,33 @@ def report(result, started: float) -> int:
     print(f"  full log       {settings.home() / 'logs' / 'build.log'}")
     print(f"  elapsed        {time.perf_counter() - started:.1f}s")
     return 0 if result.success and not failed else 1
+
+
+def stated_problems(warehouse: Path, check_names: list[str],
+                    limit: int = 5) -> dict[str, list[str]]:
+    """What a failed test says is wrong, in its own words: dbt tests that explain themselves
+    return a `problem` column and keep their failing rows as a view in `audit` (store_failures),
+    e.g. reps_are_delivered: "no reps were delivered: deliver crm/reps ...". Tests without one
+    (a unique key, a relationship) are named only."""
+    if not check_names or not warehouse.exists():
+        return {}
+    found: dict[str, list[str]] = {}
+    try:
+        with _open_when_free(warehouse) as conn:
+            explained = {name for (name,) in conn.execute(
+                "SELECT table_name FROM information_schema.columns WHERE table_schema = "
+                "'audit' AND column_name = 'problem'").fetchall()}
+            for name in check_names:
+                if name in explained:
+                    rows = [str(problem) for (problem,) in conn.execute(
+                        f'SELECT DISTINCT problem FROM audit."{name}" WHERE problem IS NOT '
+                        "NULL ORDER BY 1").fetchall()]
+                    found[name] = rows[:limit] + (
+                        [f"(and {len(rows) - limit} more: SELECT * FROM audit.{name})"]
+                        if len(rows) > limit else [])
+    except duckdb.Error:  # the summary never fails on its way to saying what happened
+        return found
+    return found
 
 
 def check_detail(evaluation) -> str:
@@ -127,7 +157,9 @@ def error_cause(error) -> str:
         return "unknown error"
     while error.cause is not None:
         error = error.cause
-    return " ".join(error.message.split())[:600]
+    message = " ".join(error.message.split())
+    # A Failure the step raised on purpose carries its own words; its class path is noise.
+    return message.removeprefix("dagster._core.definitions.events.Failure: ")[:600]
 
 
 def step_failures(result) -> list[tuple[str, str]]:

@@ -2,7 +2,8 @@
 
 The small company gets a second delivery with what real order systems and CRMs send: a line
 whose order never arrives, a return of more units than were sold, a deal closed without a close
-date. Counted here from the files: order lines read = fact lines + quarantined lines.
+date. Counted here from the files: order lines read = fact lines + quarantined lines, and
+returns read = returns in staging + quarantined returns.
 """
 
 from __future__ import annotations
@@ -68,11 +69,19 @@ def test_raw_lines_are_fact_lines_plus_quarantined(small_landing, tmp_path):
         orphan = one("SELECT order_date, net_revenue, net_revenue_reporting, is_cancelled "
                      "FROM marts.fct_order_lines WHERE order_id = 'SO-NEVER-DELIVERED'")
         assert orphan == (None, 0, 0, False)
-        capped = one("SELECT quantity, returned_quantity, excess_returned_quantity, "
-                     "net_revenue FROM marts.fct_order_lines WHERE order_id = "
-                     f"'{line['order_id']}' AND line_no = {line['line_no']}")
-        quantity = int(line["quantity"])
-        assert capped[:3] == (quantity, quantity, 5) and capped[3] == 0
+        # The return of more units than the line sold is quarantined, not capped silently;
+        # the line keeps its revenue.
+        too_many = one("SELECT line_number, reason FROM audit.quarantine "
+                       "WHERE file_path = 'orders/returns/late.csv'")
+        assert too_many[0] == 2 and "more units returned than the order line sold" in too_many[1]
+        [returns_staged] = one("SELECT count(*) FROM staging.stg_orders__returns")
+        [returns_quarantined] = one("SELECT count(*) FROM audit.quarantine "
+                                    "WHERE entity = 'returns'")
+        assert csv_rows(landing / "orders/returns") == returns_staged + returns_quarantined
+        line_now = one("SELECT quantity, returned_quantity, excess_returned_quantity "
+                       f"FROM marts.fct_order_lines WHERE order_id = '{line['order_id']}' "
+                       f"AND line_no = {line['line_no']}")
+        assert line_now[0] == int(line["quantity"]) and line_now[2] == 0
         reason = one("SELECT reason FROM audit.quarantine WHERE file_path = "
                      "'crm/opportunities/late.csv'")
         assert "closed deal" in reason[0] and "close date" in reason[0]
@@ -103,4 +112,29 @@ def test_a_truncated_order_lines_export_fails_the_build_instead_of_zero_revenue(
             "SELECT status, message FROM audit.load_log WHERE entity = 'order_lines'").fetchall()
     assert status == "rejected" and "truncated" in message
     log = (home / "logs/build.log").read_text(encoding="utf-8")
-    assert "orders_and_lines_match_up" in log
+    assert "FAILED marts/fct_orders :: orders_and_lines_match_up" in log
+    # The test says in its own words what is wrong and where to look.
+    assert "is orders/order_lines or orders/orders missing or rejected?" in log
+
+
+def test_missing_reps_say_deliver_crm_reps(small_landing, tmp_path, capsys):
+    """A company delivers no crm/reps: the build stops at staging saying which exports use rep
+    ids and what to deliver, not on a relationship test between marts."""
+    from orchestration.cli import main
+
+    landing = tmp_path / "landing"
+    shutil.copytree(small_landing, landing)
+    owners = set()
+    for path in (landing / "crm/opportunities").glob("*.csv"):
+        with path.open(newline="", encoding="utf-8") as handle:
+            owners |= {row["owner_rep_id"] for row in csv.DictReader(handle)}
+    shutil.rmtree(landing / "crm/reps")
+    home = tmp_path / "home"
+    assert main(["build", "--landing", str(landing), "--home", str(home)]) == 1
+    out = capsys.readouterr().out
+    assert "FAILED staging/stg_crm__reps :: reps_are_delivered" in out
+    [said] = [line.strip() for line in out.splitlines() if "no reps were delivered" in line]
+    assert said.startswith("no reps were delivered: deliver crm/reps (rep_id, rep_name, region, "
+                           "role; see SOURCE_CONTRACTS.md); rep ids are used by ")
+    assert f"crm/opportunities ({len(owners)})" in said
+    assert "relationships" not in out

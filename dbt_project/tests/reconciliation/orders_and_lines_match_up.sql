@@ -1,4 +1,5 @@
-{{ config(meta={"dagster": {"ref": {"name": "fct_orders"}}}) }}
+{{ config(store_failures=true, store_failures_as="view", schema="audit",
+          meta={"dagster": {"ref": {"name": "fct_orders"}}}) }}
 -- Orders and their lines come from two files of the order system. When one of them is missing
 -- or rejected whole (a truncated export), every order looks empty, or every line orphaned, and
 -- the marts would show revenue 0 for them: fail the build instead. A few unmatched rows are
