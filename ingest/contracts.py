@@ -291,6 +291,13 @@ ENTITIES: tuple[Entity, ...] = (
         _c("period", Kind.PERIOD, req=True), _c("channel", req=True),
         _c("cost", M, req=True, min_value=0),
     ), key=("period", "channel")),
+    # Finance's manual commission adjustments (PAYOUTS.md): each becomes an `adjustment` line.
+    # Without a reason or an approver a row is quarantined like any bad row. The amount may be
+    # negative (a deduction).
+    Entity("plan", "commission_adjustments", (
+        _c("rep_id", req=True), _c("period", Kind.PERIOD, req=True), _c("amount", M, req=True),
+        _c("currency", req=True), _c("reason", req=True), _c("approved_by", req=True),
+    ), key=("rep_id", "period", "reason")),
 )
 
 _BY_NAME = {(e.source, e.name): e for e in ENTITIES}

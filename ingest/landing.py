@@ -23,6 +23,8 @@ from ingest.profiles import PROFILE_FILE, SOURCES, ProfileError, canonical_profi
 from ingest.readers import IN_PROGRESS_SUFFIXES, file_format
 from ingest.warehouse import ensure_ingest_tables
 
+PLANS_FOLDER = "commission_plans"  # <landing>/plan/commission_plans/*.yml (PAYOUTS.md)
+
 
 @dataclass
 class LandingScan:
@@ -84,6 +86,8 @@ def scan_landing(landing: Path, settle_seconds: float = 0.0) -> LandingScan:
             display = path.relative_to(landing).as_posix()
             if path.name == PROFILE_FILE or path.name.startswith("."):
                 continue
+            if folder.name == "plan" and relative.startswith(f"{PLANS_FOLDER}/"):
+                continue  # commission plans: read by the payouts, not loaded as a table
             mappings = profile.mappings_for(relative)
             scan.mapped[display] = {m.entity.table for m in mappings}
             if not path.resolve().is_relative_to(root):

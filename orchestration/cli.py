@@ -37,7 +37,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     started = time.perf_counter()
-    settings.configure(home_dir=args.home, landing_dir=args.landing)
+    settings.configure(home_dir=args.home, landing_dir=args.landing, plans=args.plans)
     set_dbt_vars(args)
     landing = settings.landing()
     if not landing.is_dir():
@@ -172,7 +172,7 @@ def set_dbt_vars(args: argparse.Namespace) -> None:
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
-    settings.configure(home_dir=args.home, landing_dir=args.landing)
+    settings.configure(home_dir=args.home, landing_dir=args.landing, plans=args.plans)
     set_dbt_vars(args)
     command = [sys.executable, "-m", "dagster", "dev", "-m", "orchestration.definitions",
                "-h", args.host, "-p", str(args.port)]
@@ -200,6 +200,49 @@ def cmd_check(args: argparse.Namespace) -> int:
     if check.scan.problems:
         return 2
     return 1 if check.rejected else 0
+
+
+def cmd_lock_period(args: argparse.Namespace) -> int:
+    """Freeze a payout period through the Dagster lock job (so the lock has a run id and shows
+    in `sales-wh ui`), holding the home's build lock so no build runs meanwhile."""
+    import re
+
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", args.period):
+        print(f"error: {args.period!r} is not a month (YYYY-MM)", file=sys.stderr)
+        return 2
+    settings.configure(home_dir=args.home)
+    if not settings.warehouse_path().exists():
+        print(f"error: no warehouse at {settings.warehouse_path()}; build it first",
+              file=sys.stderr)
+        return 2
+    from dagster import DagsterInstance
+
+    from orchestration.assets.payouts import LOCK_JOB
+    from orchestration.build_state import exclusive_build, run_tags
+    from orchestration.definitions import build_definitions
+    from orchestration.progress import quiet_logger
+    from orchestration.summary import step_failures
+
+    with exclusive_build(settings.home(), say=print), DagsterInstance.get() as instance:
+        job = build_definitions(loggers={"quiet": quiet_logger}).resolve_job_def(LOCK_JOB)
+        config = {"period": args.period, "locked_by": args.by or ""}
+        result = job.execute_in_process(
+            instance=instance, raise_on_error=False, tags=run_tags(),
+            run_config={"ops": {"lock_period_op": {"config": config}}, "loggers": {"quiet": {}}})
+    if not result.success:
+        for _, cause in step_failures(result):
+            print(f"error: cannot lock {args.period}: {cause}", file=sys.stderr)
+        return 1
+    with duckdb.connect(str(settings.warehouse_path()), read_only=True) as conn:
+        row = conn.execute(
+            "SELECT l.locked_by, l.locked_at, l.run_id, count(p.rep_id), sum(p.total_payable) "
+            "FROM finance.period_locks l JOIN finance.locked_payouts p USING (period) "
+            "WHERE l.period = ? GROUP BY ALL", [args.period]).fetchall()
+    who, when, run_id, reps, total = row[0] if row else ("?", "?", "?", 0, 0)
+    print(f"locked {args.period} by {who} at {when} (lines of run {run_id}; lock run "
+          f"{result.run_id}): {reps} reps, total payable {total}. Later changes to its inputs "
+          "become clawbacks in the first open period.")
+    return 0
 
 
 def cmd_retract(args: argparse.Namespace) -> int:
@@ -247,6 +290,9 @@ def parser() -> argparse.ArgumentParser:
         cmd.add_argument("--reporting-currency", default=None, metavar="CUR",
                          help="currency of reporting amounts (default USD); other currencies "
                          "convert with plan/fx_rates")
+        cmd.add_argument("--plans", default=None, metavar="DIR",
+                         help="commission plan files (default: <landing>/plan/"
+                         "commission_plans/ when it exists)")
         cmd.add_argument("--fiscal-year-start-month", type=int, default=None, metavar="M",
                          choices=range(1, 13),
                          help="first month of the fiscal year, 1-12 (default 1: January); "
@@ -266,6 +312,16 @@ def parser() -> argparse.ArgumentParser:
                        help="landing folder (default: $SALES_WH_LANDING or <home>/landing)")
     check.add_argument("--rows", type=int, default=5, help="rows to show per file (default 5)")
     check.set_defaults(func=cmd_check)
+    lock = sub.add_parser(
+        "lock-period", help="freeze a commission payout period (there is no unlock)",
+        description="Freeze a payout month: its lines and payouts never change again; later "
+        "changes to its inputs become clawback lines in the first open month. Periods lock in "
+        "order, and not while they have unresolved exceptions.")
+    lock.add_argument("period", metavar="YYYY-MM")
+    lock.add_argument("--home", default=None, help="folder of warehouse.duckdb")
+    lock.add_argument("--by", default=None, help="who locks (default: $SALES_WH_USER or the "
+                      "login name)")
+    lock.set_defaults(func=cmd_lock_period)
     retract = sub.add_parser(
         "retract", help="take a loaded file back out of the warehouse",
         description="Remove every row a file loaded (raw and quarantine); audit.load_log keeps "

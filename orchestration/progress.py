@@ -70,3 +70,12 @@ def progress_logger(_init_context: dg.InitLoggerContext) -> logging.Logger:
     if not log.handlers:
         log.addHandler(ProgressHandler())
     return log
+
+
+@dg.logger(description="No output: for short jobs whose result the CLI prints itself.")
+def quiet_logger(_init_context: dg.InitLoggerContext) -> logging.Logger:
+    log = logging.getLogger("sales_wh.quiet")
+    log.propagate = False
+    if not log.handlers:
+        log.addHandler(logging.NullHandler())
+    return log

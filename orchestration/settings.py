@@ -31,6 +31,13 @@ def warehouse_path() -> Path:
     return Path(os.environ.get("SALES_WH_WAREHOUSE", home() / "warehouse.duckdb")).resolve()
 
 
+def plans_dir() -> Path:
+    """The commission plan files: $SALES_WH_PLANS (`sales-wh build --plans DIR`), else
+    `<landing>/plan/commission_plans/` (PAYOUTS.md)."""
+    chosen = os.environ.get("SALES_WH_PLANS")
+    return Path(chosen).resolve() if chosen else landing() / "plan" / "commission_plans"
+
+
 def dagster_home() -> Path:
     return home() / "dagster"
 
@@ -41,7 +48,8 @@ def export_env() -> None:
     os.environ["SALES_WH_LANDING"] = str(landing())
 
 
-def configure(home_dir: Path | None = None, landing_dir: Path | None = None) -> None:
+def configure(home_dir: Path | None = None, landing_dir: Path | None = None,
+              plans: Path | None = None) -> None:
     """Choose home and landing for this process and its children, and prepare the Dagster
     instance there (concurrency pools) so the CLI's runs show up in `sales-wh ui`."""
     if home_dir is not None:
@@ -49,6 +57,8 @@ def configure(home_dir: Path | None = None, landing_dir: Path | None = None) -> 
         os.environ.pop("SALES_WH_WAREHOUSE", None)
     if landing_dir is not None:
         os.environ["SALES_WH_LANDING"] = str(Path(landing_dir).resolve())
+    if plans is not None:
+        os.environ["SALES_WH_PLANS"] = str(Path(plans).resolve())
     export_env()
     instance_dir = dagster_home()
     instance_dir.mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,7 @@ from synthetic.company import (
     write_pipeline_month,
 )
 from synthetic.orders import OrderBook
-from synthetic.plan import plan_tables
+from synthetic.plan import COMMISSION_PLANS, plan_tables
 from synthetic.writer import CsvSink
 
 
@@ -29,6 +29,8 @@ def generate(out: Path, scale: float = 1.0, seed: int = 42) -> dict[str, int]:
             write_activities_month(company, sink, month)
         for entity, frame in plan_tables(company, book.totals).items():
             sink.write("plan", entity, frame)
+        for name, text in COMMISSION_PLANS.items():
+            sink.write_text("plan", "commission_plans", name, text)
     except BaseException:
         sink.abandon()  # no .part files left behind
         raise

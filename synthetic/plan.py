@@ -1,8 +1,9 @@
-"""The sales-ops plan of the synthetic company: quotas, targets, FX rates, market size, costs.
+"""The sales-ops plan of the synthetic company: quotas, targets, FX rates, market size, costs,
+commission plans and finance's commission adjustments.
 
 Set the way sales ops would: from the run rate with a stretch, so attainment lands around
-target with spread between reps. One rep's first month has no quota on purpose (finance must
-see it as an exception, not a guessed number).
+target with spread between reps. A new hire's first month has a ramp quota (half). Quotas are
+set for the reps on commission: AEs and channel reps.
 """
 
 from __future__ import annotations
@@ -32,12 +33,13 @@ def quotas(company: Company, totals: Totals) -> pd.DataFrame:
     rows = []
     all_months = months()
     mean_factor = float(np.mean([m.factor for m in all_months]))
+    on_commission = company.reps[company.reps.role.isin(["ae", "channel"])]
     region_of = dict(zip(company.ae.rep_id, company.ae.region, strict=True))
     region_earnings: dict[str, list[float]] = {}
     for (rep_id, _), value in totals.rep.items():
         if rep_id in region_of:
             region_earnings.setdefault(region_of[rep_id], []).append(value)
-    for rep in company.ae.itertuples():
+    for rep in on_commission.itertuples():
         active = [m for m in all_months
                   if np.datetime64(rep.hire_date) <= m.start + m.days - 1
                   and (rep.end_date is None or np.datetime64(rep.end_date) >= m.start)]
@@ -45,9 +47,9 @@ def quotas(company: Company, totals: Totals) -> pd.DataFrame:
         region_mean = np.mean(region_earnings.get(rep.region, [0.0]))
         base = float(np.mean(earned)) if earned and np.mean(earned) > 0 else float(region_mean)
         for k, month in enumerate(active):
-            if k == 0 and np.datetime64(rep.hire_date) > np.datetime64(START):
-                continue  # a new hire's first month: no quota was set in time
-            quota = _round_to(base * month.factor / mean_factor * rng.uniform(0.95, 1.15), 1000)
+            ramp = 0.5 if k == 0 and np.datetime64(rep.hire_date) > np.datetime64(START) else 1
+            quota = _round_to(base * month.factor / mean_factor * rng.uniform(0.95, 1.15) * ramp,
+                              1000)
             rows.append({"rep_id": rep.rep_id, "period": month.period,
                          "quota_amount": f"{quota:.2f}", "currency": "USD"})
     return pd.DataFrame(rows)
@@ -108,8 +110,100 @@ def channel_costs(company: Company, totals: Totals) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def commission_adjustments(company: Company) -> pd.DataFrame:
+    """What finance keyed in by hand: a bonus and a deduction, each with reason and approver."""
+    first_ae, last_ae = company.ae.rep_id.iloc[0], company.ae.rep_id.iloc[-1]
+    return pd.DataFrame([
+        {"rep_id": last_ae, "period": "2026-03", "amount": "750.00", "currency": "USD",
+         "reason": "onboarding bonus agreed at hire", "approved_by": "cfo@example.com"},
+        {"rep_id": first_ae, "period": "2025-02", "amount": "-120.50", "currency": "USD",
+         "reason": "expense advance not returned", "approved_by": "controller@example.com"},
+    ])
+
+
+# The demo company's plans (PAYOUTS.md): AEs marginal with a SPIFF and a contest, a second AE
+# version from 2026 that adds a recoverable draw, channel reps retroactive with a cap, managers
+# with an override of their reps' credit.
+COMMISSION_PLANS = {
+    "ae_standard_2025.yml": """\
+plan_id: ae_standard
+version: "2025.1"
+effective_from: 2024-11-01
+effective_to: 2025-12-31
+applies_to: {role: ae}
+currency: USD
+period: month
+credit: {basis: net_revenue}
+tiers:
+  method: marginal
+  bands:
+    - {from: 0.0, to: 0.5, rate: 0.00}
+    - {from: 0.5, to: 1.0, rate: 0.05}
+    - {from: 1.0, to: 1.5, rate: 0.08}
+    - {from: 1.5, rate: 0.10}
+clawback: {window_days: 90}
+spiffs:
+  - {id: new_logo_h1_2025, from: 2025-01-01, to: 2025-06-30, per_new_customer: 500}
+  - {id: march_2025_contest, period: 2025-03, top: 1, metric: net_revenue, amount: 1000}
+rounding: half_up
+""",
+    "ae_standard_2026.yml": """\
+plan_id: ae_standard
+version: "2026.1"
+effective_from: 2026-01-01
+applies_to: {role: ae}
+currency: USD
+period: month
+credit: {basis: net_revenue}
+tiers:
+  method: marginal
+  bands:
+    - {from: 0.0, to: 0.5, rate: 0.00}
+    - {from: 0.5, to: 1.0, rate: 0.05}
+    - {from: 1.0, to: 1.5, rate: 0.08}
+    - {from: 1.5, rate: 0.10}
+clawback: {window_days: 90}
+draw: {type: recoverable, per_period: 2500}
+rounding: half_up
+""",
+    "channel_partner.yml": """\
+plan_id: channel_partner
+version: "2025.1"
+effective_from: 2024-11-01
+applies_to: {role: channel}
+currency: USD
+period: month
+credit: {basis: net_revenue}
+tiers:
+  method: retroactive
+  bands:
+    - {from: 0.0, to: 0.8, rate: 0.01}
+    - {from: 0.8, to: 1.2, rate: 0.02}
+    - {from: 1.2, rate: 0.03}
+cap: {per_period: 12000}
+clawback: {window_days: 60}
+rounding: half_even
+""",
+    "manager.yml": """\
+plan_id: manager
+version: "2025.1"
+effective_from: 2024-11-01
+applies_to: {role: manager}
+currency: USD
+period: month
+tiers:
+  method: marginal
+  bands:
+    - {from: 0.0, rate: 0.00}
+manager_override: {rate: 0.01}
+rounding: half_up
+""",
+}
+
+
 def plan_tables(company: Company, totals: Totals) -> dict[str, pd.DataFrame]:
     return {
+        "commission_adjustments": commission_adjustments(company),
         "quotas": quotas(company, totals),
         "targets": targets(totals),
         "fx_rates": fx_rates(company),

@@ -128,6 +128,21 @@ class CsvSink:
         partial.replace(folder / name)
         self.rows[f"{source}/{entity}"] = self.rows.get(f"{source}/{entity}", 0) + len(frame)
 
+    def write_text(self, source: str, folder: str, name: str, text: str) -> None:
+        """A file that is not a table (a commission plan's YAML), written whole, atomically."""
+        path = self.root / source / folder / name
+        if (source, folder) not in self._snapshots:
+            self._snapshots.add((source, folder))
+            self._claim(path)
+        elif path.exists() and self._relative(path) not in self.ours and not self.legacy:
+            raise ForeignFileError(f"{path} exists and was not written by `sales-wh generate`; "
+                                   "refusing to overwrite it")
+        else:
+            self.written.append(path)
+        partial = path.with_name(f"{name}.part")
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(path)
+
     def close(self) -> dict[str, int]:
         for (source, entity), handle in self._handles.items():
             handle.close()

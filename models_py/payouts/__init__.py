@@ -1,0 +1,1 @@
+"""Commission payouts (PAYOUTS.md): plan files, the rules, the finance tables, the checks."""

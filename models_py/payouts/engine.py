@@ -98,6 +98,7 @@ class Line:
     currency: str
     detail: str  # JSON, keys sorted
     period_status: str = "open"
+    run_id: str = ""  # the build that computed it (a locked line keeps its own)
 
 
 @dataclass(frozen=True)
@@ -130,11 +131,24 @@ class Inputs:
     locked_credits: dict[tuple[str, str, str], Decimal] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Standing:
+    """A rep's month under their plan: the month's credit (plan currency), and the quota and
+    attainment of the attainment period that closes in it (None when it closes later, or
+    when there is no quota)."""
+
+    plan: PlanVersion
+    credit: Decimal
+    quota: Decimal | None
+    attainment: Decimal | None
+
+
 @dataclass
 class Result:
     lines: list[Line]
     issues: list[Issue]
     credits: dict[tuple[str, str, str], Decimal]  # (period, rep_id, source_ref) -> credit
+    standing: dict[tuple[str, str], Standing]  # (rep_id, period), open periods
 
 
 # -- small rules -------------------------------------------------------------------------------
@@ -235,12 +249,11 @@ def _ratio(value: Decimal) -> Decimal:
     return value.quantize(Decimal("0.000001"), rounding=ROUND_HALF_EVEN)
 
 
-def _line(plan: PlanVersion | None, rep_id: str, period: str, line_type: str, source_ref: str,
+def _line(plan: PlanVersion, rep_id: str, period: str, line_type: str, source_ref: str,
           basis: Decimal | None, rate: Decimal | None, amount: Decimal, info: str,
           currency: str | None = None) -> Line:
-    return Line(plan.plan_id if plan else "(none)", plan.version if plan else "", rep_id,
-                period, line_type, source_ref, basis, rate, amount,
-                currency or (plan.currency if plan else ""), info)
+    return Line(plan.plan_id, plan.version, rep_id, period, line_type, source_ref, basis, rate,
+                amount, currency or plan.currency, info)
 
 
 def draw_lines(plan: PlanVersion, rep_id: str, period: str, earned: Decimal,
@@ -302,11 +315,18 @@ class _Book:
         rep = self.inputs.reps.get((rep_id, month))
         return rep.role if rep else None
 
+    def employed(self, rep_id: str, month: str) -> bool:
+        rep = self.inputs.reps.get((rep_id, month))
+        return rep is not None and rep.employed
+
     def plan(self, rep_id: str, day: date) -> PlanVersion | None:
+        """The rep's plan on the day; none while not employed (orders still credited to a
+        rep after their end date earn nothing: listed as an exception)."""
         key = (rep_id, day)
         if key not in self._plan_cache:
-            self._plan_cache[key] = plan_for(self.inputs.plans, rep_id,
-                                             self.role(rep_id, month_of(day)), day)
+            self._plan_cache[key] = (
+                plan_for(self.inputs.plans, rep_id, self.role(rep_id, month_of(day)), day)
+                if self.employed(rep_id, month_of(day)) else None)
         return self._plan_cache[key]
 
     def month_plan(self, rep_id: str, month: str) -> PlanVersion | None:
@@ -356,6 +376,10 @@ class _Book:
                     missing[(rep_id, month)] += amount
         return [Issue(rep, month, "no_plan", "credit of a rep with no plan in force: "
                       "not on commission", amount, blocking=False)
+                if self.employed(rep, month) else
+                Issue(rep, month, "not_employed", "credit of a rep not employed in the month "
+                      "(after their end date): no commission; reassign their accounts",
+                      amount, blocking=False)
                 for (rep, month), amount in sorted(missing.items())]
 
 
@@ -365,9 +389,10 @@ def compute(inputs: Inputs) -> Result:
     issues: list[Issue] = []
     computed: dict[str, list[Line]] = {}  # period -> lines as computed now (all periods)
     credits_now: dict[tuple[str, str, str], Decimal] = {}
+    standing: dict[tuple[str, str], Standing] = {}
     rep_ids = sorted({rep for rep, _ in inputs.reps})
     for period in inputs.periods:
-        lines, period_credits = _earned_lines(book, period, rep_ids, issues)
+        lines, period_credits = _earned_lines(book, period, rep_ids, issues, standing)
         computed[period] = lines
         credits_now.update(period_credits)
     # What changed in locked periods since they were locked: clawbacks in the first open one.
@@ -388,7 +413,11 @@ def compute(inputs: Inputs) -> Result:
         out += [replace(line, period_status="open") for line in lines]
     issues += book.issues + book.unplanned()
     open_credits = {k: v for k, v in credits_now.items() if k[0] not in locked}
-    return Result(sorted(out, key=_line_order), _dedupe(issues), open_credits)
+    open_standing = {k: v for k, v in standing.items() if k[1] not in locked}
+    locked_issues = [i for i in issues if i.period in locked]
+    return Result(sorted(out, key=_line_order),
+                  _dedupe([i for i in issues if i not in locked_issues]), open_credits,
+                  open_standing)
 
 
 def _line_order(line: Line) -> tuple:
@@ -400,7 +429,8 @@ def _dedupe(issues: list[Issue]) -> list[Issue]:
     return sorted(set(issues), key=lambda i: (i.period, i.rep_id, i.kind, i.detail))
 
 
-def _earned_lines(book: _Book, period: str, rep_ids: list[str], issues: list[Issue]
+def _earned_lines(book: _Book, period: str, rep_ids: list[str], issues: list[Issue],
+                  standing: dict[tuple[str, str], Standing]
                   ) -> tuple[list[Line], dict[tuple[str, str, str], Decimal]]:
     """Commission, cap, SPIFF, contest and override lines of one month, as the inputs stand."""
     inputs = book.inputs
@@ -417,11 +447,16 @@ def _earned_lines(book: _Book, period: str, rep_ids: list[str], issues: list[Iss
         month_credit[rep_id] = sum(orders.values(), ZERO)
         months = quarter_months(period) if plan.period == "quarter" else [period]
         if period != months[-1]:
+            standing[(rep_id, period)] = Standing(plan, month_credit[rep_id], None, None)
             continue  # a quarter plan posts at the quarter's end
         credit = sum((sum(book.orders(plan.basis, rep_id, m, plan).values(), ZERO)
                       for m in months), ZERO)
         quota = _quota(inputs, rep_id, months, plan, credit, issues, period)
         attainment_period = months[0] if len(months) == 1 else f"{months[0]}..{months[-1]}"
+        with localcontext(EXACT):
+            standing[(rep_id, period)] = Standing(
+                plan, month_credit[rep_id], quota,
+                _ratio(credit / quota) if quota is not None else None)
         if quota is not None:
             earned = commission_lines(plan, credit, quota, rep_id, period, attainment_period)
             lines += earned
@@ -548,13 +583,18 @@ def _adjustment_lines(book: _Book, period: str, issues: list[Issue]) -> list[Lin
         if adj.period != period:
             continue
         plan = book.month_plan(adj.rep_id, period)
-        if plan is not None and plan.currency != adj.currency:
+        if plan is None:
+            issues.append(Issue(adj.rep_id, period, "adjustment_without_plan",
+                                f"{adj.ref}: the rep has no plan in force in {period}; not "
+                                "paid", adj.amount))
+            continue
+        if plan.currency != adj.currency:
             issues.append(Issue(adj.rep_id, period, "adjustment_currency",
                                 f"{adj.ref}: in {adj.currency}, the rep's plan pays in "
                                 f"{plan.currency}; not paid", adj.amount))
             continue
         lines.append(_line(plan, adj.rep_id, period, "adjustment", adj.ref, None, None,
-                           round_money(adj.amount, plan.rounding if plan else "half_up"),
+                           round_money(adj.amount, plan.rounding),
                            detail(reason=adj.reason, approved_by=adj.approved_by),
                            currency=adj.currency))
     return lines

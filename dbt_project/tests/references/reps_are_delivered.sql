@@ -3,7 +3,8 @@
 -- Every rep id the other exports use is a rep of crm/reps. A rep id that is not (or no reps
 -- file at all) would leave revenue, deals and quotas attributed to nobody in the rep KPIs, so
 -- the build fails here, saying which export uses which ids and what to deliver, rather than
--- later on a relationship test between marts. One row per referring export.
+-- later on a relationship test between marts. One row per referring export. (A manager need
+-- not be a rep: some CRMs export the sales agents only, naming their managers.)
 with reps as (
     select rep_id from {{ ref('stg_crm__reps') }}
 ),
@@ -17,8 +18,6 @@ uses as (
     select 'crm/leads', owner_rep_id from {{ ref('stg_crm__leads') }}
     union all
     select 'crm/activities', rep_id from {{ ref('stg_crm__activities') }}
-    union all
-    select 'crm/reps (manager_id)', manager_id from {{ ref('stg_crm__reps') }}
     union all
     select 'orders/orders', rep_id from {{ ref('stg_orders__orders') }}
     union all
