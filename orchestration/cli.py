@@ -205,11 +205,6 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_lock_period(args: argparse.Namespace) -> int:
     """Freeze a payout period through the Dagster lock job (so the lock has a run id and shows
     in `sales-wh ui`), holding the home's build lock so no build runs meanwhile."""
-    import re
-
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", args.period):
-        print(f"error: {args.period!r} is not a month (YYYY-MM)", file=sys.stderr)
-        return 2
     settings.configure(home_dir=args.home)
     if not settings.warehouse_path().exists():
         print(f"error: no warehouse at {settings.warehouse_path()}; build it first",
@@ -242,6 +237,28 @@ def cmd_lock_period(args: argparse.Namespace) -> int:
     print(f"locked {args.period} by {who} at {when} (lines of run {run_id}; lock run "
           f"{result.run_id}): {reps} reps, total payable {total}. Later changes to its inputs "
           "become clawbacks in the first open period.")
+    print(f"final exports: {settings.exports_dir() / args.period}")
+    return 0
+
+
+def cmd_export_payouts(args: argparse.Namespace) -> int:
+    """Write a month's payout files (provisional while the month is open)."""
+    from models_py.payouts.statements import export_period
+    from orchestration.summary import open_when_free
+
+    settings.configure(home_dir=args.home)
+    if not settings.warehouse_path().exists():
+        print(f"error: no warehouse at {settings.warehouse_path()}; build it first",
+              file=sys.stderr)
+        return 2
+    with open_when_free(settings.warehouse_path()) as conn:
+        export = export_period(conn, args.period, settings.exports_dir())
+    if not export.files:
+        print(f"error: no payouts for {args.period} in {settings.warehouse_path()}",
+              file=sys.stderr)
+        return 1
+    print(f"wrote {len(export.files)} files for {args.period} ({export.reps} reps, total "
+          f"payable {export.total}) to {export.folder}")
     return 0
 
 
@@ -312,16 +329,18 @@ def parser() -> argparse.ArgumentParser:
                        help="landing folder (default: $SALES_WH_LANDING or <home>/landing)")
     check.add_argument("--rows", type=int, default=5, help="rows to show per file (default 5)")
     check.set_defaults(func=cmd_check)
-    lock = sub.add_parser(
-        "lock-period", help="freeze a commission payout period (there is no unlock)",
-        description="Freeze a payout month: its lines and payouts never change again; later "
-        "changes to its inputs become clawback lines in the first open month. Periods lock in "
-        "order, and not while they have unresolved exceptions.")
-    lock.add_argument("period", metavar="YYYY-MM")
-    lock.add_argument("--home", default=None, help="folder of warehouse.duckdb")
+    lock = _month_command(
+        sub, "lock-period", cmd_lock_period, "freeze a commission payout month (no unlock)",
+        "Freeze a payout month: its lines and payouts never change again; later changes to its "
+        "inputs become clawback lines in the first open month. Months lock in order, and not "
+        "while they have unresolved exceptions.")
     lock.add_argument("--by", default=None, help="who locks (default: $SALES_WH_USER or the "
                       "login name)")
-    lock.set_defaults(func=cmd_lock_period)
+    _month_command(
+        sub, "export-payouts", cmd_export_payouts, "write a month's payout files for finance",
+        "CSV and XLSX of the month's payouts and lines, and one HTML statement per rep, under "
+        "<home>/exports/finance/<YYYY-MM>/ (provisional while the month is open; locking a "
+        "month writes its final files).")
     retract = sub.add_parser(
         "retract", help="take a loaded file back out of the warehouse",
         description="Remove every row a file loaded (raw and quarantine); audit.load_log keeps "
@@ -330,6 +349,24 @@ def parser() -> argparse.ArgumentParser:
     retract.add_argument("--home", default=None, help="folder of warehouse.duckdb")
     retract.set_defaults(func=cmd_retract)
     return top
+
+
+def month(text: str) -> str:
+    """argparse type: a month written YYYY-MM."""
+    import re
+
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a month (YYYY-MM)")
+    return text
+
+
+def _month_command(sub, name: str, func, helptext: str,
+                   description: str) -> argparse.ArgumentParser:
+    command = sub.add_parser(name, help=helptext, description=description)
+    command.add_argument("period", metavar="YYYY-MM", type=month)
+    command.add_argument("--home", default=None, help="folder of warehouse.duckdb")
+    command.set_defaults(func=func)
+    return command
 
 
 def main(argv: list[str] | None = None) -> int:

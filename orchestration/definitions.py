@@ -9,7 +9,14 @@ from dagster_dbt import DbtCliResource
 
 from orchestration.assets.ingest import ingest_assets
 from orchestration.assets.mart_checks import mart_suites
-from orchestration.assets.payouts import commission_payouts, lock_payout_period
+from orchestration.assets.payouts import (
+    EXPORTS_KEY,
+    commission_payouts,
+    export_payouts_job,
+    lock_payout_period,
+    monthly_payout_exports,
+    payout_exports,
+)
 from orchestration.assets.transform import warehouse_dbt_assets
 from orchestration.dbt import dbt_executable, dbt_project
 from orchestration.resources import warehouse_resource
@@ -21,11 +28,15 @@ BUILD_ALL_JOB = "build_all"
 def build_definitions(loggers: Mapping[str, dg.LoggerDefinition] | None = None) -> dg.Definitions:
     export_env()
     return dg.Definitions(
-        assets=[*ingest_assets, warehouse_dbt_assets, commission_payouts],
+        assets=[*ingest_assets, warehouse_dbt_assets, commission_payouts, payout_exports],
         asset_checks=[mart_suites],
-        jobs=[dg.define_asset_job(BUILD_ALL_JOB, selection=dg.AssetSelection.all(),
-                                  description="Load new landing files and rebuild every table."),
-              lock_payout_period],
+        jobs=[dg.define_asset_job(
+                  BUILD_ALL_JOB,
+                  # The monthly payout files are their own (partitioned) job.
+                  selection=dg.AssetSelection.all() - dg.AssetSelection.assets(EXPORTS_KEY),
+                  description="Load new landing files and rebuild every table."),
+              lock_payout_period, export_payouts_job],
+        schedules=[monthly_payout_exports],
         resources={
             "warehouse": warehouse_resource(),
             "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),

@@ -38,6 +38,11 @@ def plans_dir() -> Path:
     return Path(chosen).resolve() if chosen else landing() / "plan" / "commission_plans"
 
 
+def exports_dir() -> Path:
+    """Where finance's payout files go: `<home>/exports/finance/<YYYY-MM>/`."""
+    return home() / "exports" / "finance"
+
+
 def dagster_home() -> Path:
     return home() / "dagster"
 

@@ -24,7 +24,7 @@ class TableCount:
 
 
 @contextmanager
-def _open_when_free(warehouse: Path, seconds: float = 30.0) -> Iterator[duckdb.DuckDBPyConnection]:
+def open_when_free(warehouse: Path, seconds: float = 30.0) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection; waits while a writer that is finishing (a dbt process that
     failed a moment ago) still holds the file."""
     deadline = time.monotonic() + seconds
@@ -45,7 +45,7 @@ def _open_when_free(warehouse: Path, seconds: float = 30.0) -> Iterator[duckdb.D
 def table_counts(warehouse: Path) -> list[TableCount]:
     if not warehouse.exists():
         return []
-    with _open_when_free(warehouse) as conn:
+    with open_when_free(warehouse) as conn:
         tables = conn.execute(
             "SELECT table_schema, table_name FROM information_schema.tables "
             "WHERE table_catalog = current_database() AND table_schema IN "
@@ -127,7 +127,7 @@ def stated_problems(warehouse: Path, check_names: list[str],
         return {}
     found: dict[str, list[str]] = {}
     try:
-        with _open_when_free(warehouse) as conn:
+        with open_when_free(warehouse) as conn:
             explained = {name for (name,) in conn.execute(
                 "SELECT table_name FROM information_schema.columns WHERE table_schema = "
                 "'audit' AND column_name = 'problem'").fetchall()}

@@ -139,3 +139,45 @@ def test_locking_freezes_a_period_and_a_late_return_is_clawed_back(built_home, s
     # what was locked.
     assert claws == [(second, f"{first}:{order}", marginal(credit - value, quota) - locked)]
     assert claws[0][2] < 0
+
+
+def test_lock_by_the_cli_writes_final_exports_finance_can_sum(built_home, tmp_path, capsys):
+    """`sales-wh lock-period` runs the Dagster lock job and writes the month's final files:
+    CSVs and an XLSX whose money cells are numbers, and a statement per rep."""
+    from openpyxl import load_workbook
+
+    from orchestration.cli import main
+
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copy(built_home / "warehouse.duckdb", home / "warehouse.duckdb")
+    with connect(home / "warehouse.duckdb", read_only=True) as conn:
+        first = conn.execute("SELECT min(period) FROM finance.commission_payouts").fetchall()[0][0]
+        reps, total = conn.execute("SELECT count(*), sum(total_payable) FROM "
+                                   "finance.commission_payouts WHERE period = ?",
+                                   [first]).fetchall()[0]
+    assert main(["lock-period", first, "--home", str(home), "--by", "cfo@example.com"]) == 0
+    said = capsys.readouterr().out
+    assert f"locked {first} by cfo@example.com" in said and f"total payable {total}" in said
+    folder = home / "exports" / "finance" / first
+    summary = list(csv.DictReader((folder / f"payouts_{first}.csv").open(encoding="utf-8")))
+    lines = list(csv.DictReader((folder / f"payout_lines_{first}.csv").open(encoding="utf-8")))
+    assert len(summary) == reps and {r["status"] for r in summary} == {"locked"}
+    assert sum(Decimal(r["total_payable"]) for r in summary) == total
+    assert sum(Decimal(r["amount"]) for r in lines) == total
+    book = load_workbook(folder / f"payouts_{first}.xlsx")
+    assert book.sheetnames == ["summary", "lines"]
+    header = [c.value for c in book["summary"][1]]
+    cells = [row[header.index("total_payable")] for row in book["summary"].iter_rows(min_row=2)]
+    assert all(isinstance(c.value, (int, float)) and c.number_format == "#,##0.00"
+               for c in cells)
+    assert round(sum(Decimal(str(c.value)) for c in cells), 2) == total
+    pages = sorted(p.stem for p in (folder / "statements").glob("*.html"))
+    assert pages == sorted(r["rep_id"] for r in summary)
+    some = summary[0]
+    page = (folder / "statements" / f"{some['rep_id']}.html").read_text(encoding="utf-8")
+    assert f"{Decimal(some['total_payable']):,.2f}" in page and "final (locked)" in page
+    assert not list(folder.rglob("*.part"))
+    # Locking again is refused, in one line.
+    assert main(["lock-period", first, "--home", str(home)]) == 1
+    assert "already locked" in capsys.readouterr().err

@@ -316,3 +316,19 @@ def test_returns_beyond_the_units_sold_are_quarantined(conn, tmp_path):
           + "R1,O1,1,2026-01-05 10:00:00,2,size\n" + "R2,O1,1,2026-01-06 10:00:00,3,size\n")
     [again] = [f for f in ingest_entity(conn, landing, returns).files if f.status == "loaded"]
     assert (again.rows_loaded, again.rows_quarantined) == (2, 0)
+
+
+def test_commission_adjustments_without_reason_or_approver_are_quarantined(conn, tmp_path):
+    landing = tmp_path / "landing"
+    write(landing / "plan/commission_adjustments/a.csv",
+          "rep_id,period,amount,currency,reason,approved_by\n"
+          "R1,2026-03,750.00,USD,onboarding bonus,cfo@example.com\n"
+          "R2,2026-03,-120.50,USD,expense advance,controller@example.com\n"
+          "R3,2026-03,100.00,USD,,cfo@example.com\n"
+          "R4,2026-03,100.00,USD,goodwill,\n")
+    [result] = ingest_entity(conn, landing, entity("plan", "commission_adjustments")).files
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (4, 2, 2)
+    assert conn.execute("SELECT line_number, column_name FROM audit.quarantine ORDER BY 1"
+                        ).fetchall() == [(4, "reason"), (5, "approved_by")]
+    assert conn.execute("SELECT rep_id, amount FROM raw.plan__commission_adjustments ORDER BY 1"
+                        ).fetchall() == [("R1", Decimal("750.00")), ("R2", Decimal("-120.50"))]

@@ -269,3 +269,64 @@ def test_overlapping_versions_for_the_same_reps_are_an_error(tmp_path):
     with pytest.raises(PlanError) as error:
         load_plans(tmp_path / "plans")
     assert "both apply to role ae between 2026-06-01 and open end" in str(error.value)
+
+
+def test_a_quarter_plan_measures_the_quarter_and_pays_at_its_end(tmp_path):
+    months = ["2026-01", "2026-02", "2026-03"]
+    plan_file(tmp_path, text=PLAN.format(method="marginal", extra="period: quarter"))
+    credits = [Credit("R1", f"O{i}", date(2026, i + 1, 15), D(c))
+               for i, c in enumerate(["30000", "40000", "50000"])]
+    data = Inputs(plans=load_plans(tmp_path / "plans"), periods=months,
+                  reps={("R1", m): RepMonth("R1", m, "ae", None) for m in months},
+                  credits={"net_revenue": credits},
+                  quotas={("R1", m): (D(q), "USD") for m, q in zip(
+                      months, ["30000", "30000", "40000"], strict=True)})
+    result = compute(data)
+    # 120,000 on a quarter quota of 100,000: 2,500 + 1,600, paid in March.
+    assert [total(result.lines, period=m) for m in months] == [D(0), D(0), D("4100.00")]
+    march = result.standing[("R1", "2026-03")]
+    assert (march.credit, march.quota, march.attainment) == (D("50000"), D("100000"),
+                                                             D("1.200000"))
+
+
+def test_a_bookings_plan_credits_won_deals_at_their_close_date(tmp_path):
+    extra = "credit: {basis: bookings}"
+    data = inputs(tmp_path, [Credit("R1", "O1", date(2026, 1, 10), D("999999"))], extra=extra)
+    data.credits["bookings"] = [Credit("R1", "OPP1", date(2026, 1, 20), D("120000"))]
+    assert total(compute(data).lines) == D("4100.00")
+
+
+def test_a_plan_paid_in_another_currency_converts_credit_at_the_credit_date(tmp_path):
+    plan_file(tmp_path, text=PLAN.format(method="marginal", extra="").replace(
+        "currency: USD", "currency: EUR"))
+    rates = {date(2026, 1, 10): D("1.25")}  # USD per EUR
+    data = Inputs(plans=load_plans(tmp_path / "plans"), periods=["2026-01"],
+                  reps={("R1", "2026-01"): RepMonth("R1", "2026-01", "ae", None)},
+                  credits={"net_revenue": [Credit("R1", "O1", date(2026, 1, 10),
+                                                  D("150000"))]},
+                  quotas={("R1", "2026-01"): (D("100000"), "EUR")},
+                  fx=lambda currency, day: rates.get(day) if currency == "EUR" else None)
+    lines = compute(data).lines
+    # 150,000 USD = 120,000 EUR: 120 % of the EUR quota -> 4,100.00 EUR
+    assert total(lines) == D("4100.00") and {ln.currency for ln in lines} == {"EUR"}
+
+
+def test_a_rep_after_their_end_date_earns_nothing_and_is_listed(tmp_path):
+    data = inputs(tmp_path, [Credit("R1", "O1", date(2026, 1, 10), D("120000"))])
+    data.reps[("R1", "2026-01")] = RepMonth("R1", "2026-01", "ae", None, employed=False)
+    result = compute(data)
+    assert result.lines == []
+    [issue] = result.issues
+    assert issue.kind == "not_employed" and not issue.blocking and issue.amount == D("120000")
+
+
+def test_adjustments_are_lines_and_one_for_a_rep_without_a_plan_is_an_exception(tmp_path):
+    from models_py.payouts.engine import Adjustment
+
+    data = inputs(tmp_path, [], adjustments=[
+        Adjustment("R1", "2026-01", D("-120.505"), "USD", "advance", "cfo", "f.csv:2"),
+        Adjustment("R9", "2026-01", D("50"), "USD", "bonus", "cfo", "f.csv:3")])
+    result = compute(data)
+    [line] = [ln for ln in result.lines if ln.line_type == "adjustment"]
+    assert (line.rep_id, line.amount, line.source_ref) == ("R1", D("-120.51"), "f.csv:2")
+    assert [(i.rep_id, i.kind) for i in result.issues] == [("R9", "adjustment_without_plan")]

@@ -47,3 +47,28 @@ def build_payouts(conn: duckdb.DuckDBPyConnection, plans_dir: Path | None,
     run.checks = run_checks(conn, plans, reporting_currency)
     run.seconds = time.perf_counter() - started
     return run
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m models_py.payouts.pipeline WAREHOUSE PLANS`: one payout run outside Dagster
+    (for benchmarks and debugging); prints what it did."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("warehouse", type=Path)
+    parser.add_argument("plans", type=Path)
+    parser.add_argument("--reporting-currency", default="USD")
+    args = parser.parse_args(argv)
+    conn = duckdb.connect(str(args.warehouse))
+    try:
+        run = build_payouts(conn, args.plans, args.reporting_currency, "bench")
+    finally:
+        conn.close()
+    failed = [c.name for c in run.checks if not c.passed]
+    print(f"payouts: {run.lines} lines, {run.reps} reps, {run.periods} periods, "
+          f"{run.exceptions} exceptions in {run.seconds:.2f}s; checks failed: {failed or 'none'}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

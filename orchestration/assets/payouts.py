@@ -25,6 +25,10 @@ INPUT_KEYS = [
     dg.AssetKey(["intermediate", "int_fx_rates_daily"]),
 ]
 LOCK_JOB = "lock_payout_period"
+EXPORT_JOB = "export_payouts"
+EXPORTS_KEY = dg.AssetKey(["finance", "payout_exports"])
+# One partition per month since the first month a company could have payouts for here.
+PAYOUT_MONTHS = dg.MonthlyPartitionsDefinition(start_date="2020-01-01")
 
 
 def reporting_currency() -> str:
@@ -74,6 +78,7 @@ class LockConfig(dg.Config):
 @dg.op(pool=WAREHOUSE_POOL)
 def lock_period_op(context: dg.OpExecutionContext, config: LockConfig,
                    warehouse: WarehouseResource) -> None:
+    from models_py.payouts.statements import export_period
     from models_py.payouts.store import LockError, lock_period
 
     with warehouse.connect() as conn:
@@ -82,10 +87,45 @@ def lock_period_op(context: dg.OpExecutionContext, config: LockConfig,
                                who=config.locked_by or None)
         except LockError as exc:
             raise dg.Failure(description=str(exc)) from None
-    context.log.info(f"locked {done['period']}: {done['lines']} lines, total {done['total']}")
+        # The locked period's exports are final: finance pays from them.
+        export = export_period(conn, config.period, settings.exports_dir())
+    context.log.info(f"locked {done['period']}: {done['lines']} lines, total {done['total']}; "
+                     f"exports in {export.folder}")
 
 
 @dg.job(name=LOCK_JOB, description="Freeze a payout period (config: period YYYY-MM): its lines "
         "never change again; later changes become clawbacks in the first open period.")
 def lock_payout_period() -> None:
     lock_period_op()
+
+
+@dg.asset(
+    key=EXPORTS_KEY,
+    group_name="finance",
+    pool=WAREHOUSE_POOL,
+    deps=[PAYOUTS_KEY],
+    partitions_def=PAYOUT_MONTHS,
+    kinds={"csv", "xlsx", "html"},
+    description="Finance's files for a month under <home>/exports/finance/<YYYY-MM>/: payouts "
+    "and lines as CSV and XLSX (money as numbers), and one HTML statement per rep; written "
+    "atomically.",
+)
+def payout_exports(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    from models_py.payouts.statements import export_period
+
+    period = context.partition_key[:7]
+    with warehouse.connect(read_only=True) as conn:
+        export = export_period(conn, period, settings.exports_dir())
+    if not export.files:
+        context.log.warning(f"no payouts for {period}: nothing exported")
+    return dg.MaterializeResult(metadata={
+        "folder": str(export.folder), "files": len(export.files), "reps": export.reps,
+        "total_payable": float(export.total)})
+
+
+export_payouts_job = dg.define_asset_job(
+    EXPORT_JOB, selection=dg.AssetSelection.assets(EXPORTS_KEY), partitions_def=PAYOUT_MONTHS,
+    description="Write finance's payout files for a month.")
+# On the 2nd of each month, last month's files (after the nightly build has computed it).
+monthly_payout_exports = dg.build_schedule_from_partitioned_job(
+    export_payouts_job, hour_of_day=6, day_of_month=2)
