@@ -112,12 +112,15 @@ def locked_periods_unchanged(conn: duckdb.DuckDBPyConnection) -> CheckOutcome:
 
 def lines_under_plans_in_force(conn: duckdb.DuckDBPyConnection,
                                plans: list[PlanVersion]) -> CheckOutcome:
-    """Every line belongs to a plan version in force in its period (on some day of it)."""
+    """Every line belongs to a plan version in force in its period (on some day of it); a
+    clawback, in the period it corrects."""
     by_name = {(p.plan_id, p.version): p for p in plans}
     locked = {p for (p,) in _rows(conn, "SELECT period FROM finance.period_locks")}
     problems = []
-    rows = _rows(conn, "SELECT DISTINCT plan_id, plan_version, period FROM "
-                       "finance.commission_payout_lines ORDER BY 1, 2, 3")
+    # A clawback belongs to the plan of the month it corrects, which may since have ended.
+    rows = _rows(conn, "SELECT DISTINCT plan_id, plan_version, CASE WHEN line_type = "
+                       "'clawback' THEN detail->>'original_period' ELSE period END "
+                       "FROM finance.commission_payout_lines ORDER BY 1, 2, 3")
     for plan_id, version, period in rows:
         if period in locked:
             continue  # frozen as it was; its plan may since have been retired
