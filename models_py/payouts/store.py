@@ -16,7 +16,6 @@ from decimal import Decimal
 
 import duckdb
 
-from ingest.sql import literal
 from models_py.payouts.engine import (
     Adjustment,
     Credit,
@@ -248,26 +247,31 @@ def _payout_rows(result: Result, lines: list[Line], run_id: str) -> list[tuple]:
     return rows
 
 
-def _insert(conn: duckdb.DuckDBPyConnection, table: str, rows: list[tuple],
-            batch: int = 2000) -> None:
-    """Insert as SQL literals in batches: exact (a Decimal is written out in full, never through
-    a float) and some hundred times faster than executemany's row-by-row binding."""
-    for start in range(0, len(rows), batch):
-        values = ",\n".join("(" + ", ".join(_literal(v) for v in row) + ")"
-                            for row in rows[start:start + batch])
-        conn.execute(f"INSERT INTO {table} VALUES {values}")
+def _insert(conn: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> None:
+    """Insert through a frame of texts that DuckDB casts to the table's types: exact (a
+    Decimal is written out in full, never through a float), and about a second for half a
+    million rows where executemany's row-by-row binding takes minutes."""
+    if not rows:
+        return
+    import pandas as pd
+
+    frame = pd.DataFrame({f"c{i}": [_text(v) for v in column]
+                          for i, column in enumerate(zip(*rows, strict=True))}, dtype=object)
+    conn.register("_payout_rows", frame)
+    try:
+        conn.execute(f"INSERT INTO {table} SELECT * FROM _payout_rows")
+    finally:
+        conn.unregister("_payout_rows")
 
 
-def _literal(value: object) -> str:
+def _text(value: object) -> str | None:
     if value is None:
-        return "NULL"
+        return None
     if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
+        return "true" if value else "false"
     if isinstance(value, Decimal):
-        return format(value, "f")  # positional notation: "0E-12" would read as a DOUBLE
-    if isinstance(value, int):
-        return str(value)
-    return literal(str(value))
+        return format(value, "f")  # positional notation, every digit
+    return str(value)
 
 
 def lock_period(conn: duckdb.DuckDBPyConnection, period: str, lock_run_id: str | None = None,
