@@ -3,9 +3,9 @@ its model chosen per series by a rolling-origin backtest.
 
 1. The history is checked (a regular monthly index, finite values) and its kind found: short,
    intermittent (many zeros), strictly positive (log models allowed) or not.
-2. Every candidate of the zoo (models.py) that suits it is backtested from up to four yearly
-   origins, one season ahead; candidates are scored by MASE, and the mean of the best three
-   competes as a combination.
+2. The median ensembles of models.py whose members suit it are backtested from up to four
+   yearly origins, one season ahead, and scored by MASE; the best wins. A series no ensemble
+   suits (short, intermittent) chooses among the single models that do, the same way.
 3. The winner is refitted on the whole history. Its intervals come from its own backtest
    errors (on the log scale for positive series), pooled over origins and steps and widened
    with the square root of the step, so they are as wide as this model's errors on this series
@@ -25,10 +25,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from models_py.forecasting.models import Candidate, candidates, seasonal_naive
+from models_py.forecasting.models import (
+    ALL_ENSEMBLES,
+    ENSEMBLES,
+    ENSEMBLES_WITHOUT_LOGS,
+    Candidate,
+    candidates,
+    seasonal_naive,
+)
 
 MAX_CUTOFFS = 4
-COMBINE_TOP = 3
 EXPLOSION = 5.0
 INTERMITTENT_ZERO_SHARE = 0.3
 LEVELS = {"80": (0.10, 0.90), "95": (0.025, 0.975)}
@@ -129,23 +135,28 @@ def _mase(bt: Backtest, name: str) -> float:
                           zip(bt.actuals, bt.forecasts[name], bt.scales, strict=True)]))
 
 
-def add_combination(bt: Backtest) -> str | None:
-    """The mean of the best COMBINE_TOP models (by backtest MASE), as a candidate of its own."""
-    ranked = sorted(bt.forecasts, key=lambda name: (_mase(bt, name), name))
-    top = ranked[:COMBINE_TOP]
-    if len(top) < 2:
-        return None
-    name = "combination(" + "+".join(top) + ")"
-    bt.forecasts[name] = [np.mean([bt.forecasts[t][i] for t in top], axis=0)
-                          for i in range(len(bt.origins))]
-    return name
+def ensembles_for(pool: list[Candidate], positive: bool) -> list[str]:
+    names = {c.name for c in pool}
+    listed = ENSEMBLES if positive else ENSEMBLES_WITHOUT_LOGS
+    return [e for e, parts in listed.items() if set(parts) <= names]
+
+
+def add_ensembles(bt: Backtest, ensembles: list[str]) -> list[str]:
+    """Each ensemble's backtest forecasts, from its members' (no extra fitting)."""
+    added = []
+    for name in ensembles:
+        parts = ALL_ENSEMBLES[name]
+        if all(p in bt.forecasts for p in parts):
+            bt.forecasts[name] = [np.median([bt.forecasts[p][i] for p in parts], axis=0)
+                                  for i in range(len(bt.origins))]
+            added.append(name)
+    return added
 
 
 def _refit(name: str, y: np.ndarray, horizon: int, m: int) -> np.ndarray:
     by_name = {c.name: c for c in candidates()}
-    if name.startswith("combination("):
-        parts = name[len("combination("):-1].split("+")
-        return np.mean([by_name[p].fit(y, horizon, m) for p in parts], axis=0)
+    if name in ALL_ENSEMBLES:
+        return np.median([by_name[p].fit(y, horizon, m) for p in ALL_ENSEMBLES[name]], axis=0)
     return by_name[name].fit(y, horizon, m)
 
 
@@ -182,11 +193,18 @@ def forecast(y: pd.Series, horizon: int, season_length: int = 12) -> pd.DataFram
         raise ValueError("forecast(): the history is empty")
     pool = suitable(values, m)
     steps = min(horizon, m)
-    bt = backtest(values, steps, m, pool)
-    combined = add_combination(bt)
-    ranked = sorted(bt.forecasts, key=lambda name: (_mase(bt, name), name))
+    ensembles = ensembles_for(pool, positive=bool(np.all(values > 0)))
+    if ensembles:
+        members = {p for e in ensembles for p in ALL_ENSEMBLES[e]} | {"seasonal_naive"}
+        bt = backtest(values, steps, m, [c for c in pool if c.name in members])
+        contenders = add_ensembles(bt, ensembles)
+    else:
+        bt = backtest(values, steps, m, pool)
+        contenders = list(bt.forecasts)
+    order = {name: i for i, name in enumerate(contenders)}
+    ranked = sorted(contenders, key=lambda name: (_mase(bt, name), order[name]))
     chosen = ranked[0] if ranked else None
-    model = chosen or _default(pool)
+    model = chosen or (ensembles[0] if ensembles else _default(pool))
     try:
         yhat = _refit(model, values, horizon, m)
         ok = yhat.shape == (horizon,) and np.all(np.isfinite(yhat))
@@ -209,7 +227,6 @@ def forecast(y: pd.Series, horizon: int, season_length: int = 12) -> pd.DataFram
     result = pd.DataFrame({"ds": ds, "yhat": yhat, "lo80": lo["80"], "hi80": hi["80"],
                            "lo95": lo["95"], "hi95": hi["95"], "model": model})
     result.attrs["backtest"] = metrics_frame(bt)
-    result.attrs["combination"] = combined
     return result
 
 

@@ -92,6 +92,18 @@ def sarima(order: tuple[int, int, int], seasonal_order: tuple[int, int, int],
     return fit
 
 
+def stl_ets(y: np.ndarray, horizon: int, m: int) -> np.ndarray:
+    """Robust STL decomposition; the seasonally adjusted series by damped exponential
+    smoothing, the seasonal component carried on (statsmodels' STLForecast)."""
+    from statsmodels.tsa.forecasting.stl import STLForecast
+    from statsmodels.tsa.holtwinters import ExponentialSmoothing
+
+    return _quiet(lambda: STLForecast(
+        y, ExponentialSmoothing, period=m, robust=True,
+        model_kwargs={"trend": "add", "damped_trend": True,
+                      "initialization_method": "estimated"}).fit().forecast(horizon))
+
+
 def on_log(fitter: Fitter) -> Fitter:
     """The model on log values, back-transformed: multiplicative growth and seasonality."""
 
@@ -121,4 +133,30 @@ def candidates() -> list[Candidate]:
         Candidate("sarima_airline", sarima((0, 1, 1), (0, 1, 1)), seasonal=True),
         Candidate("log_sarima_airline", on_log(sarima((0, 1, 1), (0, 1, 1))), seasonal=True,
                   positive=True),
+        Candidate("log_stl_ets", on_log(stl_ets), seasonal=True, positive=True),
+        Candidate("stl_ets", stl_ets, seasonal=True),
     ]
+
+
+# Median ensembles of models that err differently. On the benchmark panel (bench/
+# forecast_panel.py) any single model chosen by backtest did worse than these medians: with
+# four yearly origins the backtest cannot tell single models apart reliably, but it can choose
+# among a few robust ensembles. Listed in order of preference (the first wins ties and is the
+# default when there is nothing to backtest).
+ENSEMBLES: dict[str, tuple[str, ...]] = {
+    "median(log_stl_ets, log_hw_damped, log_theta)":
+        ("log_stl_ets", "log_hw_damped", "log_theta"),
+    "median(log_stl_ets, log_sarima_airline, log_hw_seasonal_level, log_theta)":
+        ("log_stl_ets", "log_sarima_airline", "log_hw_seasonal_level", "log_theta"),
+    "median(log_stl_ets, log_sarima_airline, theta, log_theta)":
+        ("log_stl_ets", "log_sarima_airline", "theta", "log_theta"),
+    "median(log_stl_ets, log_hw_damped, log_theta, log_sarima_airline)":
+        ("log_stl_ets", "log_hw_damped", "log_theta", "log_sarima_airline"),
+}
+# For series that are not strictly positive (no logs); a positive series uses the log ones.
+ENSEMBLES_WITHOUT_LOGS: dict[str, tuple[str, ...]] = {
+    "median(stl_ets, hw_additive_damped, theta)": ("stl_ets", "hw_additive_damped", "theta"),
+    "median(stl_ets, sarima_airline, hw_seasonal_level, theta)":
+        ("stl_ets", "sarima_airline", "hw_seasonal_level", "theta"),
+}
+ALL_ENSEMBLES = {**ENSEMBLES, **ENSEMBLES_WITHOUT_LOGS}

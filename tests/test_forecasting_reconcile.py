@@ -1,0 +1,67 @@
+"""Reconciliation: children sum to parents after every method, and each method does what it
+says on numbers worked out here."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from models_py.forecasting.reconcile import Hierarchy, fix_parent, reconcile, shrunk_covariance
+
+HIERARCHY = Hierarchy(bottom=("east", "west"), aggregates={"total": ("east", "west")})
+
+
+def test_bottom_up_sums_the_bottom():
+    out = reconcile(HIERARCHY, {"total": np.array([100.0]), "east": np.array([30.0]),
+                                "west": np.array([50.0])}, method="bottom_up")
+    assert out.method == "bottom_up" and out.forecasts["total"].tolist() == [80.0]
+
+
+def test_wls_struct_splits_the_gap_by_how_many_series_each_row_sums():
+    # Total 100, east 30 + west 50 = 80: the gap of 20, weighted 2 (total) : 1 : 1, gives
+    # total 100 - 20 * 2/4 = 90, east 30 + 5 = 35, west 50 + 5 = 55.
+    out = reconcile(HIERARCHY, {"total": np.array([100.0]), "east": np.array([30.0]),
+                                "west": np.array([50.0])}, method="wls_struct")
+    assert out.method == "wls_struct"
+    assert np.allclose([out.forecasts[n][0] for n in ("total", "east", "west")],
+                       [90.0, 35.0, 55.0])
+
+
+def test_mint_moves_the_series_that_erred_more():
+    rng = np.random.default_rng(0)
+    errors = {"total": rng.normal(0, 1, 40), "east": rng.normal(0, 10, 40),
+              "west": rng.normal(0, 1, 40)}
+    out = reconcile(HIERARCHY, {"total": np.array([100.0]), "east": np.array([30.0]),
+                                "west": np.array([50.0])}, errors)
+    assert out.method == "mint_shrink"
+    east, west, total = (out.forecasts[n][0] for n in ("east", "west", "total"))
+    assert abs(east - 30) > 5 * abs(west - 50) and abs(total - 100) < 5
+    assert total == pytest.approx(east + west, abs=1e-9)
+
+
+def test_a_grouped_structure_is_coherent_on_every_row_and_falls_back_without_errors():
+    bottom = tuple(f"{r}|{c}" for r in ("east", "west") for c in ("hw", "sw", "svc"))
+    aggregates = {"company": bottom,
+                  **{r: tuple(b for b in bottom if b.startswith(r)) for r in ("east", "west")},
+                  **{c: tuple(b for b in bottom if b.endswith(c)) for c in ("hw", "sw", "svc")}}
+    hierarchy = Hierarchy(bottom, aggregates)
+    rng = np.random.default_rng(1)
+    base = {name: rng.uniform(50, 150, 12) for name in hierarchy.names}
+    out = reconcile(hierarchy, base)  # no errors: mint cannot run
+    assert out.method == "wls_struct"
+    for name, parts in aggregates.items():
+        assert np.allclose(out.forecasts[name], sum(out.forecasts[p] for p in parts),
+                           atol=1e-6)
+
+
+def test_shrinkage_keeps_the_covariance_usable_with_few_observations():
+    rng = np.random.default_rng(2)
+    errors = rng.normal(0, 1, (5, 12))  # fewer observations than series
+    covariance = shrunk_covariance(errors)
+    assert np.all(np.linalg.eigvalsh(covariance) > 0)
+
+
+def test_children_made_to_sum_to_a_fixed_parent_share_the_gap_by_weight():
+    out = fix_parent(np.array([100.0]), {"a": np.array([30.0]), "b": np.array([50.0])},
+                     {"a": 3.0, "b": 1.0})
+    assert out["a"].tolist() == [45.0] and out["b"].tolist() == [55.0]
