@@ -227,6 +227,11 @@ def forecast(y: pd.Series, horizon: int, season_length: int = 12) -> pd.DataFram
     result = pd.DataFrame({"ds": ds, "yhat": yhat, "lo80": lo["80"], "hi80": hi["80"],
                            "lo95": lo["95"], "hi95": hi["95"], "model": model})
     result.attrs["backtest"] = metrics_frame(bt)
+    # The chosen model's backtest errors (actual - forecast), origin by origin: what a
+    # reconciliation weighs series by.
+    result.attrs["errors"] = (np.concatenate([a - f for a, f in zip(
+        bt.actuals, bt.forecasts[chosen], strict=True)]) if chosen in bt.forecasts
+        else np.array([]))
     return result
 
 

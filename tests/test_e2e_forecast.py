@@ -1,0 +1,55 @@
+"""Revenue forecasts of the sample company: every series, coherent, on the right months."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from datetime import date
+
+import pytest
+
+from ingest.warehouse import connect
+from models_py.forecasting.revenue import forecast_revenue
+
+pytestmark = pytest.mark.e2e
+
+
+def test_forecasts_cover_every_series_and_children_sum_to_parents(built_home, small_landing,
+                                                                   tmp_path):
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(built_home / "warehouse.duckdb", warehouse)
+    with connect(warehouse) as conn:
+        run = forecast_revenue(conn, "run-a")
+        forecast_revenue(conn, "run-b")  # every run is kept
+        runs = conn.execute("SELECT count(DISTINCT run_id) FROM forecast.revenue_forecast"
+                            ).fetchall()[0][0]
+        rows = conn.execute("SELECT level, series, month, yhat, lo80, hi80, lo95, hi95 "
+                            "FROM forecast.revenue_forecast WHERE run_id = 'run-a'").fetchall()
+        chosen = conn.execute("SELECT count(*) FROM forecast.backtest_metrics WHERE run_id = "
+                              "'run-a' AND is_chosen").fetchall()[0][0]
+    assert runs == 2
+    # The series, from the files: channels of the orders, categories of the products.
+    with (small_landing / "orders/orders/2026-10-31.csv").open(encoding="utf-8") as handle:
+        channels = {r["channel"] for r in csv.DictReader(handle)}
+    by_level: dict[str, set[str]] = {}
+    for level, series, *_ in rows:
+        by_level.setdefault(level, set()).add(series)
+    assert by_level["company"] == {"company"} and by_level["channel"] <= channels
+    assert len(rows) == 12 * sum(len(s) for s in by_level.values())
+    # Trained through the last complete month: the data end on 2026-10-31.
+    assert run.trained_through.strftime("%Y-%m") == "2026-10"
+    assert sorted({r[2] for r in rows}) == [date(2026 + (10 + i) // 12, (10 + i) % 12 + 1, 1)
+                                            for i in range(12)]
+    for _, _, _, yhat, lo80, hi80, lo95, hi95 in rows:
+        assert lo95 <= lo80 <= yhat <= hi80 <= hi95
+    value = {(lvl, s, m): y for lvl, s, m, y, *_ in rows}
+    for month in {r[2] for r in rows}:
+        company = value[("company", "company", month)]
+        for level in ("region", "channel", "category", "region_category"):
+            total = sum(y for (lvl, _, m), y in value.items() if lvl == level and m == month)
+            assert abs(total - company) <= 1e-6 * max(abs(company), 1), level
+        for region in by_level["region"]:
+            parts = sum(y for (lvl, s, m), y in value.items() if lvl == "region_category"
+                        and m == month and s.startswith(region + " | "))
+            assert abs(parts - value[("region", region, month)]) <= 1e-6 * max(abs(parts), 1)
+    assert chosen > 0
