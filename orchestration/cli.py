@@ -241,6 +241,46 @@ def cmd_lock_period(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_forecast(args: argparse.Namespace) -> int:
+    """Run the forecast job now (as the monthly schedule would) and print the company's."""
+    settings.configure(home_dir=args.home)
+    if not settings.warehouse_path().exists():
+        print(f"error: no warehouse at {settings.warehouse_path()}; build it first",
+              file=sys.stderr)
+        return 2
+    from dagster import DagsterInstance
+
+    from orchestration.assets.forecast import FORECAST_JOB
+    from orchestration.build_state import exclusive_build, run_tags
+    from orchestration.definitions import build_definitions
+    from orchestration.progress import quiet_logger
+    from orchestration.summary import step_failures
+
+    started = time.perf_counter()
+    with exclusive_build(settings.home(), say=print), DagsterInstance.get() as instance:
+        job = build_definitions(loggers={"quiet": quiet_logger}).resolve_job_def(FORECAST_JOB)
+        result = job.execute_in_process(instance=instance, raise_on_error=False,
+                                        tags=run_tags(), run_config={"loggers": {"quiet": {}}})
+    failed = [e for e in result.get_asset_check_evaluations() if not e.passed]
+    for _, cause in step_failures(result):
+        print(f"error: the forecast failed: {cause}", file=sys.stderr)
+    with duckdb.connect(str(settings.warehouse_path()), read_only=True) as conn:
+        rows = conn.execute(
+            "SELECT trained_through, month, yhat, lo80, hi80, model, reconciliation, "
+            "(SELECT count(DISTINCT series) FROM forecast.revenue_forecast WHERE run_id = ?) "
+            "FROM forecast.revenue_forecast WHERE run_id = ? AND level = 'company' "
+            "ORDER BY month", [result.run_id, result.run_id]).fetchall()
+    if rows:
+        print(f"forecast run {result.run_id}: {rows[0][7]} series trained through "
+              f"{rows[0][0]:%Y-%m}, reconciled by {rows[0][6]}; company ({rows[0][5]}):")
+        for _, month, yhat, lo, hi, *_ in rows:
+            print(f"  {month:%Y-%m}  {yhat:>16,.0f}   80 %: {lo:,.0f} - {hi:,.0f}")
+    for evaluation in failed:
+        print(f"  CHECK FAILED {evaluation.check_name}", file=sys.stderr)
+    print(f"elapsed {time.perf_counter() - started:.1f}s")
+    return 0 if result.success and not failed else 1
+
+
 def cmd_export_payouts(args: argparse.Namespace) -> int:
     """Write a month's payout files (provisional while the month is open)."""
     from models_py.payouts.statements import export_period
@@ -336,6 +376,13 @@ def parser() -> argparse.ArgumentParser:
         "while they have unresolved exceptions.")
     lock.add_argument("--by", default=None, help="who locks (default: $SALES_WH_USER or the "
                       "login name)")
+    forecast = sub.add_parser(
+        "forecast", help="forecast monthly net revenue now (the monthly schedule's job)",
+        description="Forecast 12 months of net revenue for the company, regions, channels, "
+        "categories and region x category, reconciled; every run is kept in "
+        "forecast.revenue_forecast.")
+    forecast.add_argument("--home", default=None, help="folder of warehouse.duckdb")
+    forecast.set_defaults(func=cmd_forecast)
     _month_command(
         sub, "export-payouts", cmd_export_payouts, "write a month's payout files for finance",
         "CSV and XLSX of the month's payouts and lines, and one HTML statement per rep, under "

@@ -7,6 +7,12 @@ from collections.abc import Mapping
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
+from orchestration.assets.forecast import (
+    FORECAST_KEY,
+    forecast_revenue_job,
+    monthly_forecast,
+    revenue_forecast,
+)
 from orchestration.assets.ingest import ingest_assets
 from orchestration.assets.mart_checks import mart_suites
 from orchestration.assets.payouts import (
@@ -28,15 +34,17 @@ BUILD_ALL_JOB = "build_all"
 def build_definitions(loggers: Mapping[str, dg.LoggerDefinition] | None = None) -> dg.Definitions:
     export_env()
     return dg.Definitions(
-        assets=[*ingest_assets, warehouse_dbt_assets, commission_payouts, payout_exports],
+        assets=[*ingest_assets, warehouse_dbt_assets, commission_payouts, payout_exports,
+                revenue_forecast],
         asset_checks=[mart_suites],
         jobs=[dg.define_asset_job(
                   BUILD_ALL_JOB,
-                  # The monthly payout files are their own (partitioned) job.
-                  selection=dg.AssetSelection.all() - dg.AssetSelection.assets(EXPORTS_KEY),
+                  # The monthly payout files and the forecasts are jobs of their own.
+                  selection=dg.AssetSelection.all()
+                  - dg.AssetSelection.assets(EXPORTS_KEY, FORECAST_KEY),
                   description="Load new landing files and rebuild every table."),
-              lock_payout_period, export_payouts_job],
-        schedules=[monthly_payout_exports],
+              lock_payout_period, export_payouts_job, forecast_revenue_job],
+        schedules=[monthly_payout_exports, monthly_forecast],
         resources={
             "warehouse": warehouse_resource(),
             "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),

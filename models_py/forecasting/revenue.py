@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing import get_context
 
 import duckdb
 import numpy as np
@@ -112,7 +113,9 @@ def forecast_revenue(conn: duckdb.DuckDBPyConnection, run_id: str,
     if not series:
         return run
     run.months_of_history = len(next(iter(series.values())))
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    # spawn, not fork: the caller (a Dagster run) has threads, and a forked child could inherit
+    # a lock held by one of them.
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
         results = {key: (frame, errors) for key, frame, errors in
                    pool.map(_one, series.items(), chunksize=2)}
     base = {key: frame["yhat"].to_numpy() for key, (frame, _) in results.items()}

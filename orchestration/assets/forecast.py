@@ -1,0 +1,56 @@
+"""Revenue forecasts as a Dagster asset with its checks, its own job and a monthly schedule.
+Not part of `build_all`: a forecast is made when a month has closed (or on demand with
+`sales-wh forecast`), not on every load."""
+
+import dagster as dg
+
+from models_py.forecasting.checks import CHECK_NAMES
+from orchestration.resources import WarehouseResource
+from orchestration.settings import WAREHOUSE_POOL
+
+FORECAST_KEY = dg.AssetKey(["forecast", "revenue_forecast"])
+FORECAST_JOB = "forecast_revenue"
+
+
+@dg.asset(
+    key=FORECAST_KEY,
+    group_name="forecast",
+    pool=WAREHOUSE_POOL,
+    deps=[dg.AssetKey(["marts", "fct_order_lines"]), dg.AssetKey(["marts", "dim_customer"])],
+    kinds={"duckdb", "python", "statsmodels"},
+    description="Monthly net revenue forecasts, 12 months ahead with 80/95 % intervals, of "
+    "the company, regions, channels, categories and region x category, reconciled so children "
+    "sum to parents; every run kept (run_id, trained_through).",
+    check_specs=[dg.AssetCheckSpec(name, asset=FORECAST_KEY, blocking=True)
+                 for name in CHECK_NAMES],
+)
+def revenue_forecast(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    from models_py.forecasting.checks import run_checks
+    from models_py.forecasting.revenue import forecast_revenue
+
+    with warehouse.connect() as conn:
+        run = forecast_revenue(conn, context.run_id)
+        checks = run_checks(conn, context.run_id)
+        company = conn.execute(
+            "SELECT month, yhat, lo80, hi80, lo95, hi95 FROM forecast.revenue_forecast "
+            "WHERE run_id = ? AND level = 'company' ORDER BY month", [context.run_id]).fetchall()
+    table = "\n".join(f"| {m} | {y:,.0f} | {a:,.0f} – {b:,.0f} | {c:,.0f} – {d:,.0f} |"
+                      for m, y, a, b, c, d in company)
+    yield dg.MaterializeResult(metadata={
+        "series": run.series, "trained_through": str(run.trained_through),
+        "months_of_history": run.months_of_history, "reconciliation": run.reconciliation,
+        "seconds": round(run.seconds, 1),
+        "company_forecast": dg.MetadataValue.md(
+            "| month | forecast | 80 % | 95 % |\n|---|---|---|---|\n" + table)})
+    for check in checks:
+        yield dg.AssetCheckResult(
+            check_name=check.name, passed=check.passed,
+            metadata={"problems": "\n".join(check.problems[:20]) or "none",
+                      "warnings": "\n".join(check.warnings[:40]) or "none"})
+
+
+forecast_revenue_job = dg.define_asset_job(
+    FORECAST_JOB, selection=dg.AssetSelection.assets(FORECAST_KEY),
+    description="Forecast monthly net revenue (run on demand with `sales-wh forecast`).")
+# The 3rd of each month, when last month has closed and been loaded.
+monthly_forecast = dg.ScheduleDefinition(job=forecast_revenue_job, cron_schedule="0 5 3 * *")
