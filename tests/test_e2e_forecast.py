@@ -10,6 +10,7 @@ import pytest
 
 from ingest.warehouse import connect
 from models_py.forecasting.revenue import forecast_revenue
+from models_py.forecasting.targets import forecast_vs_target
 
 pytestmark = pytest.mark.e2e
 
@@ -27,6 +28,23 @@ def test_forecasts_cover_every_series_and_children_sum_to_parents(built_home, sm
                             "FROM forecast.revenue_forecast WHERE run_id = 'run-a'").fetchall()
         chosen = conn.execute("SELECT count(*) FROM forecast.backtest_metrics WHERE run_id = "
                               "'run-a' AND is_chosen").fetchall()[0][0]
+        # Next year's targets, set at the forecast's own median and 80 % bounds: the chance
+        # of reaching them is 50 %, 10 % and 90 % by construction.
+        (m1, y1, _, _), (m2, y2, _, hi2), (m3, _, lo3, _) = conn.execute(
+            "SELECT month, yhat, lo80, hi80 FROM forecast.revenue_forecast WHERE run_id = "
+            "'run-a' AND level = 'company' ORDER BY month LIMIT 3").fetchall()
+        for month, value in ((m1, y1), (m2, hi2), (m3, lo3)):
+            conn.execute("INSERT INTO staging.stg_plan__targets (period, metric, target_value, "
+                         "scope) VALUES (?, 'revenue', ?, 'company')",
+                         [f"{month:%Y-%m}", round(value, 2)])
+        covered = forecast_vs_target(conn, "run-a")
+        versus = conn.execute(
+            "SELECT month, target, gap_to_target, probability_reaching_target FROM "
+            "forecast.forecast_vs_target WHERE run_id = 'run-a' AND level = 'company' "
+            "AND target IS NOT NULL ORDER BY month").fetchall()
+    assert covered == 3
+    assert [round(p, 3) for *_, p in versus] == [0.5, 0.1, 0.9]
+    assert versus[1][2] == pytest.approx(y2 - round(hi2, 2))
     assert runs == 2
     # The series, from the files: channels of the orders, categories of the products.
     with (small_landing / "orders/orders/2026-10-31.csv").open(encoding="utf-8") as handle:

@@ -65,3 +65,14 @@ def test_children_made_to_sum_to_a_fixed_parent_share_the_gap_by_weight():
     out = fix_parent(np.array([100.0]), {"a": np.array([30.0]), "b": np.array([50.0])},
                      {"a": 3.0, "b": 1.0})
     assert out["a"].tolist() == [45.0] and out["b"].tolist() == [55.0]
+
+
+def test_the_probability_of_reaching_a_target_reads_the_asymmetric_interval():
+    from models_py.forecasting.targets import probability_at_least
+
+    # Forecast 100 with an 80 % interval of 90 .. 130: the upper bound is reached with 10 %,
+    # the lower with 90 %, the forecast itself with 50 %; a target far above, almost never.
+    assert probability_at_least(100, 100, 90, 130) == pytest.approx(0.5)
+    assert probability_at_least(130, 100, 90, 130) == pytest.approx(0.1)
+    assert probability_at_least(90, 100, 90, 130) == pytest.approx(0.9)
+    assert probability_at_least(400, 100, 90, 130) < 1e-6

@@ -27,9 +27,11 @@ FORECAST_JOB = "forecast_revenue"
 def revenue_forecast(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     from models_py.forecasting.checks import run_checks
     from models_py.forecasting.revenue import forecast_revenue
+    from models_py.forecasting.targets import forecast_vs_target
 
     with warehouse.connect() as conn:
         run = forecast_revenue(conn, context.run_id)
+        months_with_targets = forecast_vs_target(conn, context.run_id)
         checks = run_checks(conn, context.run_id)
         company = conn.execute(
             "SELECT month, yhat, lo80, hi80, lo95, hi95 FROM forecast.revenue_forecast "
@@ -39,7 +41,7 @@ def revenue_forecast(context: dg.AssetExecutionContext, warehouse: WarehouseReso
     yield dg.MaterializeResult(metadata={
         "series": run.series, "trained_through": str(run.trained_through),
         "months_of_history": run.months_of_history, "reconciliation": run.reconciliation,
-        "seconds": round(run.seconds, 1),
+        "seconds": round(run.seconds, 1), "months_with_targets": months_with_targets,
         "company_forecast": dg.MetadataValue.md(
             "| month | forecast | 80 % | 95 % |\n|---|---|---|---|\n" + table)})
     for check in checks:
