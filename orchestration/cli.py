@@ -275,6 +275,14 @@ def cmd_forecast(args: argparse.Namespace) -> int:
               f"{rows[0][0]:%Y-%m}, reconciled by {rows[0][6]}; company ({rows[0][5]}):")
         for _, month, yhat, lo, hi, *_ in rows:
             print(f"  {month:%Y-%m}  {yhat:>16,.0f}   80 %: {lo:,.0f} - {hi:,.0f}")
+    with duckdb.connect(str(settings.warehouse_path()), read_only=True) as conn:
+        quarters = conn.execute(
+            "SELECT quarter, closed_won_to_date, p10, p50, p90, commit_amount FROM "
+            "forecast.pipeline_forecast WHERE run_id = ? ORDER BY quarter",
+            [result.run_id]).fetchall()
+    for quarter, won, p10, p50, p90, commit in quarters:
+        print(f"  bookings {quarter}: P50 {p50:,.0f} (P10 {p10:,.0f}, P90 {p90:,.0f}); won so "
+              f"far {won:,.0f}; reps' commit {commit:,.0f}")
     for evaluation in failed:
         print(f"  CHECK FAILED {evaluation.check_name}", file=sys.stderr)
     print(f"elapsed {time.perf_counter() - started:.1f}s")

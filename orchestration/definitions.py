@@ -9,8 +9,10 @@ from dagster_dbt import DbtCliResource
 
 from orchestration.assets.forecast import (
     FORECAST_KEY,
+    PIPELINE_KEY,
     forecast_revenue_job,
     monthly_forecast,
+    pipeline_forecast,
     revenue_forecast,
 )
 from orchestration.assets.ingest import ingest_assets
@@ -35,13 +37,13 @@ def build_definitions(loggers: Mapping[str, dg.LoggerDefinition] | None = None) 
     export_env()
     return dg.Definitions(
         assets=[*ingest_assets, warehouse_dbt_assets, commission_payouts, payout_exports,
-                revenue_forecast],
+                revenue_forecast, pipeline_forecast],
         asset_checks=[mart_suites],
         jobs=[dg.define_asset_job(
                   BUILD_ALL_JOB,
                   # The monthly payout files and the forecasts are jobs of their own.
                   selection=dg.AssetSelection.all()
-                  - dg.AssetSelection.assets(EXPORTS_KEY, FORECAST_KEY),
+                  - dg.AssetSelection.assets(EXPORTS_KEY, FORECAST_KEY, PIPELINE_KEY),
                   description="Load new landing files and rebuild every table."),
               lock_payout_period, export_payouts_job, forecast_revenue_job],
         schedules=[monthly_payout_exports, monthly_forecast],

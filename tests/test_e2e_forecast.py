@@ -71,3 +71,39 @@ def test_forecasts_cover_every_series_and_children_sum_to_parents(built_home, sm
                         and m == month and s.startswith(region + " | "))
             assert abs(parts - value[("region", region, month)]) <= 1e-6 * max(abs(parts), 1)
     assert chosen > 0
+
+
+def test_the_pipeline_forecast_adds_what_was_won_to_the_weighted_pipeline(built_home,
+                                                                          small_landing,
+                                                                          tmp_path):
+    from models_py.forecasting.pipeline import pipeline_run
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(built_home / "warehouse.duckdb", warehouse)
+    with connect(warehouse) as conn:
+        quarters, backtest = pipeline_run(conn, "run-p")
+        again, _ = pipeline_run(conn, "run-q")  # seeded: the same numbers
+    current, following = quarters
+    assert (current.quarter, following.quarter) == ("2026Q4", "2027Q1")
+    # Won so far this quarter, from the files: the latest version of each deal, Closed Won,
+    # closed between 2026-10-01 and the as-of day 2026-10-31, USD or EUR at its close date.
+    deals = {}
+    with (small_landing / "crm/opportunities/2026-10-31.csv").open(encoding="utf-8") as handle:
+        for row in sorted(csv.DictReader(handle), key=lambda r: r["updated_at"]):
+            deals[row["opportunity_id"]] = row
+    with (small_landing / "plan/fx_rates/2026-10-31.csv").open(encoding="utf-8") as handle:
+        rates = sorted((r["rate_date"], float(r["rate_to_reporting"]))
+                       for r in csv.DictReader(handle) if r["currency"] == "EUR")
+    won = 0.0
+    for deal in deals.values():
+        if deal["stage"].lower() == "closed won" and deal["is_deleted"] != "true" \
+                and "2026-10-01" <= deal["close_date"] <= "2026-10-31":
+            rate = 1.0 if deal["currency"] == "USD" else [
+                r for d, r in rates if d <= deal["close_date"]][-1]
+            won += float(deal["amount"]) * rate
+    assert current.closed_won_to_date == pytest.approx(won, rel=1e-9)
+    assert following.closed_won_to_date == 0
+    for q in quarters:
+        assert q.p10 <= q.p50 <= q.p90 and q.p10 >= q.closed_won_to_date
+    assert [q.p50 for q in again] == [q.p50 for q in quarters]
+    assert backtest and all(row[3] <= row[4] <= row[5] for row in backtest)

@@ -30,7 +30,8 @@ def read(landing: Path, source: str, entity: str) -> list[dict[str, str]]:
 
 
 def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path, small_landing):
-    from tests.conftest import SEED, SMALL_SCALE
+    # tests/ is on sys.path; a package named "tests" may be another distribution's.
+    from conftest import SEED, SMALL_SCALE
 
     generate(tmp_path / "again", scale=SMALL_SCALE, seed=SEED)
     assert digest(tmp_path / "again") == digest(small_landing)
