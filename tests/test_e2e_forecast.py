@@ -107,3 +107,23 @@ def test_the_pipeline_forecast_adds_what_was_won_to_the_weighted_pipeline(built_
         assert q.p10 <= q.p50 <= q.p90 and q.p10 >= q.closed_won_to_date
     assert [q.p50 for q in again] == [q.p50 for q in quarters]
     assert backtest and all(row[3] <= row[4] <= row[5] for row in backtest)
+
+
+def test_sales_wh_forecast_runs_the_job_with_its_checks_and_draws_the_fan_chart(
+        built_home, tmp_path, capsys):
+    import xml.etree.ElementTree as ET
+
+    from orchestration.cli import main
+
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copy(built_home / "warehouse.duckdb", home / "warehouse.duckdb")
+    assert main(["forecast", "--home", str(home)]) == 0
+    said = capsys.readouterr().out
+    assert "reconciled by" in said and "bookings 2026Q4: P50" in said
+    chart = ET.parse(home / "exports" / "forecast" / "company_fan_chart.svg").getroot()
+    assert len(chart.findall("{http://www.w3.org/2000/svg}polygon")) == 2
+    with connect(home / "warehouse.duckdb", read_only=True) as conn:
+        runs = conn.execute("SELECT count(DISTINCT run_id) FROM forecast.pipeline_forecast"
+                            ).fetchall()[0][0]
+    assert runs == 1

@@ -76,3 +76,20 @@ def test_the_probability_of_reaching_a_target_reads_the_asymmetric_interval():
     assert probability_at_least(130, 100, 90, 130) == pytest.approx(0.1)
     assert probability_at_least(90, 100, 90, 130) == pytest.approx(0.9)
     assert probability_at_least(400, 100, 90, 130) < 1e-6
+
+
+def test_the_fan_chart_is_an_svg_with_both_bands_and_both_lines():
+    import xml.etree.ElementTree as ET
+
+    from models_py.forecasting.chart import HEIGHT, WIDTH, fan_chart_svg
+
+    history = [(f"2026-{m:02d}", 100.0 + m) for m in range(1, 11)]
+    forecast = [(f"2026-{m:02d}", 110.0, 105.0, 116.0, 100.0, 125.0) for m in (11, 12)]
+    root = ET.fromstring(fan_chart_svg("Company <net revenue>", history, forecast))
+    ns = "{http://www.w3.org/2000/svg}"
+    assert len(root.findall(f"{ns}polygon")) == 2 and len(root.findall(f"{ns}polyline")) == 2
+    for shape in root.findall(f"{ns}polygon") + root.findall(f"{ns}polyline"):
+        for point in shape.get("points").split():
+            px, py = map(float, point.split(","))
+            assert 0 <= px <= WIDTH and 0 <= py <= HEIGHT
+    assert root.find(f"{ns}title").text == "Company <net revenue>"
