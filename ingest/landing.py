@@ -101,7 +101,7 @@ def scan_landing(landing: Path, settle_seconds: float = 0.0) -> LandingScan:
                 scan.notes.append(f"{display}: not an accepted file type, ignored")
             elif not mappings:
                 scan.notes.append(f"{display}: not mapped by profile {profile.name}, ignored")
-            elif (ambiguity := profile.ambiguous(relative)) is not None:
+            elif (ambiguity := profile.ambiguous(relative, mappings)) is not None:
                 scan.problems.append(ambiguity)
             else:
                 scan.deliveries += [Delivery(path, display, m, folder) for m in mappings]

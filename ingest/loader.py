@@ -459,11 +459,10 @@ def _commit_file(
         notes = []
         if result.rows_quarantined:
             notes.append(f"{result.rows_quarantined} row(s) quarantined")
-        superseded = _supersede_earlier_loads(conn, result, load_id)
+        superseded, why = _supersede_earlier_loads(conn, result, load_id)
         if superseded:
-            notes.append(f"{_why_reloaded(conn, result, superseded)}: supersedes load(s) "
-                         f"{', '.join(map(str, superseded))} of this file, whose rows no "
-                         "longer count")
+            notes.append(f"{why}: supersedes load(s) {', '.join(map(str, superseded))} of "
+                         "this file, whose rows no longer count")
         result.message = "; ".join(notes)
         _write_log(conn, result, delivery.path, started, load_id=load_id)
         conn.execute("COMMIT")
@@ -475,7 +474,7 @@ def _commit_file(
 
 
 def _supersede_earlier_loads(conn: duckdb.DuckDBPyConnection, result: FileResult,
-                             load_id: int) -> list[int]:
+                             load_id: int) -> tuple[list[int], str]:
     """A file replaced in place (same path, new bytes) is the new version of that file: the
     rows of its earlier loads leave raw and quarantine (a row the new version dropped must not
     linger in the marts); the log keeps them as 'superseded'. Runs inside the load's
@@ -487,7 +486,7 @@ def _supersede_earlier_loads(conn: duckdb.DuckDBPyConnection, result: FileResult
     reason = _why_reloaded(conn, result, earlier)
     for old in earlier:
         supersede_load(conn, old, f"superseded by load {load_id} ({reason})")
-    return earlier
+    return earlier, reason
 
 
 def _why_reloaded(conn: duckdb.DuckDBPyConnection, result: FileResult,

@@ -94,11 +94,11 @@ class Profile:
         its accounts), each entity once (see `ambiguous`)."""
         return [mapping for mapping in self.files if mapping.matches(relative)]
 
-    def ambiguous(self, relative: str) -> str | None:
-        """Why the file's mappings cannot all apply: two of them feed the same entity (which
-        one would win is an accident of their order), or None."""
+    def ambiguous(self, relative: str, mappings: list[FileMapping]) -> str | None:
+        """Why the file's mappings (from mappings_for) cannot all apply: two of them feed the
+        same entity (which one would win is an accident of their order), or None."""
         seen: dict[str, FileMapping] = {}
-        for mapping in self.mappings_for(relative):
+        for mapping in mappings:
             first = seen.setdefault(mapping.entity.table, mapping)
             if first is not mapping:
                 return (f"{self.origin}: patterns {first.pattern!r} and {mapping.pattern!r} both "

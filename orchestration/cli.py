@@ -202,28 +202,38 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if check.rejected else 0
 
 
-def cmd_lock_period(args: argparse.Namespace) -> int:
-    """Freeze a payout period through the Dagster lock job (so the lock has a run id and shows
-    in `sales-wh ui`), holding the home's build lock so no build runs meanwhile."""
-    settings.configure(home_dir=args.home)
+def run_job_now(job_name: str, run_config: dict | None = None):
+    """Run one of the code location's jobs in this process, quietly, as `sales-wh ui` would
+    (the run shows in its history), holding the home's build lock so no build writes the
+    warehouse meanwhile. The caller prints what the run did. None without a warehouse."""
     if not settings.warehouse_path().exists():
         print(f"error: no warehouse at {settings.warehouse_path()}; build it first",
               file=sys.stderr)
-        return 2
+        return None
     from dagster import DagsterInstance
 
-    from orchestration.assets.payouts import LOCK_JOB
     from orchestration.build_state import exclusive_build, run_tags
     from orchestration.definitions import build_definitions
     from orchestration.progress import quiet_logger
-    from orchestration.summary import step_failures
 
     with exclusive_build(settings.home(), say=print), DagsterInstance.get() as instance:
-        job = build_definitions(loggers={"quiet": quiet_logger}).resolve_job_def(LOCK_JOB)
-        config = {"period": args.period, "locked_by": args.by or ""}
-        result = job.execute_in_process(
+        job = build_definitions(loggers={"quiet": quiet_logger}).resolve_job_def(job_name)
+        return job.execute_in_process(
             instance=instance, raise_on_error=False, tags=run_tags(),
-            run_config={"ops": {"lock_period_op": {"config": config}}, "loggers": {"quiet": {}}})
+            run_config={**(run_config or {}), "loggers": {"quiet": {}}})
+
+
+def cmd_lock_period(args: argparse.Namespace) -> int:
+    """Freeze a payout period through the Dagster lock job (so the lock has a run id and shows
+    in `sales-wh ui`)."""
+    from orchestration.assets.payouts import LOCK_JOB
+    from orchestration.summary import step_failures
+
+    settings.configure(home_dir=args.home)
+    config = {"period": args.period, "locked_by": args.by or ""}
+    result = run_job_now(LOCK_JOB, {"ops": {"lock_period_op": {"config": config}}})
+    if result is None:
+        return 2
     if not result.success:
         for _, cause in step_failures(result):
             print(f"error: cannot lock {args.period}: {cause}", file=sys.stderr)
@@ -243,24 +253,14 @@ def cmd_lock_period(args: argparse.Namespace) -> int:
 
 def cmd_forecast(args: argparse.Namespace) -> int:
     """Run the forecast job now (as the monthly schedule would) and print the company's."""
-    settings.configure(home_dir=args.home)
-    if not settings.warehouse_path().exists():
-        print(f"error: no warehouse at {settings.warehouse_path()}; build it first",
-              file=sys.stderr)
-        return 2
-    from dagster import DagsterInstance
-
     from orchestration.assets.forecast import FORECAST_JOB
-    from orchestration.build_state import exclusive_build, run_tags
-    from orchestration.definitions import build_definitions
-    from orchestration.progress import quiet_logger
     from orchestration.summary import step_failures
 
     started = time.perf_counter()
-    with exclusive_build(settings.home(), say=print), DagsterInstance.get() as instance:
-        job = build_definitions(loggers={"quiet": quiet_logger}).resolve_job_def(FORECAST_JOB)
-        result = job.execute_in_process(instance=instance, raise_on_error=False,
-                                        tags=run_tags(), run_config={"loggers": {"quiet": {}}})
+    settings.configure(home_dir=args.home)
+    result = run_job_now(FORECAST_JOB)
+    if result is None:
+        return 2
     failed = [e for e in result.get_asset_check_evaluations() if not e.passed]
     for _, cause in step_failures(result):
         print(f"error: the forecast failed: {cause}", file=sys.stderr)
@@ -270,16 +270,15 @@ def cmd_forecast(args: argparse.Namespace) -> int:
             "(SELECT count(DISTINCT series) FROM forecast.revenue_forecast WHERE run_id = ?) "
             "FROM forecast.revenue_forecast WHERE run_id = ? AND level = 'company' "
             "ORDER BY month", [result.run_id, result.run_id]).fetchall()
+        quarters = conn.execute(
+            "SELECT quarter, closed_won_to_date, p10, p50, p90, commit_amount FROM "
+            "forecast.pipeline_forecast WHERE run_id = ? ORDER BY quarter",
+            [result.run_id]).fetchall()
     if rows:
         print(f"forecast run {result.run_id}: {rows[0][7]} series trained through "
               f"{rows[0][0]:%Y-%m}, reconciled by {rows[0][6]}; company ({rows[0][5]}):")
         for _, month, yhat, lo, hi, *_ in rows:
             print(f"  {month:%Y-%m}  {yhat:>16,.0f}   80 %: {lo:,.0f} - {hi:,.0f}")
-    with duckdb.connect(str(settings.warehouse_path()), read_only=True) as conn:
-        quarters = conn.execute(
-            "SELECT quarter, closed_won_to_date, p10, p50, p90, commit_amount FROM "
-            "forecast.pipeline_forecast WHERE run_id = ? ORDER BY quarter",
-            [result.run_id]).fetchall()
     for quarter, won, p10, p50, p90, commit in quarters:
         print(f"  bookings {quarter}: P50 {p50:,.0f} (P10 {p10:,.0f}, P90 {p90:,.0f}); won so "
               f"far {won:,.0f}; reps' commit {commit:,.0f}")
@@ -408,9 +407,9 @@ def parser() -> argparse.ArgumentParser:
 
 def month(text: str) -> str:
     """argparse type: a month written YYYY-MM."""
-    import re
+    from models_py.payouts.plans import PERIOD
 
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
+    if not PERIOD.fullmatch(text):
         raise argparse.ArgumentTypeError(f"{text!r} is not a month (YYYY-MM)")
     return text
 

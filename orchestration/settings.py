@@ -38,9 +38,10 @@ def plans_dir() -> Path:
     return Path(chosen).resolve() if chosen else landing() / "plan" / "commission_plans"
 
 
-def exports_dir() -> Path:
-    """Where finance's payout files go: `<home>/exports/finance/<YYYY-MM>/`."""
-    return home() / "exports" / "finance"
+def exports_dir(area: str = "finance") -> Path:
+    """Files for people, by area: `<home>/exports/finance/<YYYY-MM>/` (payouts),
+    `<home>/exports/forecast/` (charts)."""
+    return home() / "exports" / area
 
 
 def dagster_home() -> Path:

@@ -124,12 +124,8 @@ def commission_adjustments(company: Company) -> pd.DataFrame:
 # The demo company's plans (PAYOUTS.md): AEs marginal with a SPIFF and a contest, a second AE
 # version from 2026 that adds a recoverable draw, channel reps retroactive with a cap, managers
 # with an override of their reps' credit.
-COMMISSION_PLANS = {
-    "ae_standard_2025.yml": """\
-plan_id: ae_standard
-version: "2025.1"
-effective_from: 2024-11-01
-effective_to: 2025-12-31
+# What both versions of the AE plan share; the 2026 version adds a draw, drops the SPIFFs.
+AE_TERMS = """\
 applies_to: {role: ae}
 currency: USD
 period: month
@@ -142,6 +138,14 @@ tiers:
     - {from: 1.0, to: 1.5, rate: 0.08}
     - {from: 1.5, rate: 0.10}
 clawback: {window_days: 90}
+"""
+COMMISSION_PLANS = {
+    "ae_standard_2025.yml": """\
+plan_id: ae_standard
+version: "2025.1"
+effective_from: 2024-11-01
+effective_to: 2025-12-31
+""" + AE_TERMS + """\
 spiffs:
   - {id: new_logo_h1_2025, from: 2025-01-01, to: 2025-06-30, per_new_customer: 500}
   - {id: march_2025_contest, period: 2025-03, top: 1, metric: net_revenue, amount: 1000}
@@ -151,18 +155,7 @@ rounding: half_up
 plan_id: ae_standard
 version: "2026.1"
 effective_from: 2026-01-01
-applies_to: {role: ae}
-currency: USD
-period: month
-credit: {basis: net_revenue}
-tiers:
-  method: marginal
-  bands:
-    - {from: 0.0, to: 0.5, rate: 0.00}
-    - {from: 0.5, to: 1.0, rate: 0.05}
-    - {from: 1.0, to: 1.5, rate: 0.08}
-    - {from: 1.5, rate: 0.10}
-clawback: {window_days: 90}
+""" + AE_TERMS + """\
 draw: {type: recoverable, per_period: 2500}
 rounding: half_up
 """,

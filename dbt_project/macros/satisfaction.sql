@@ -19,3 +19,17 @@
 {% macro csat(satisfied, responses) -%}
     {{ safe_ratio(satisfied, responses) }}
 {%- endmacro %}
+
+{#- The attribution rule (METRICS.md), once for responses and complaints: the rep the record
+    carries, else the account's owner. Every mart crediting satisfaction to a rep uses the
+    attributed_rep_id this adds. -#}
+{% macro with_attributed_rep(relation) -%}
+    select
+        {{ relation }}.*,
+        coalesce({{ relation }}.rep_id, owners.owner_rep_id) as attributed_rep_id
+    from {{ relation }}
+    left join (
+        select account_id, owner_rep_id from {{ ref('stg_crm__accounts') }}
+    ) as owners
+        on {{ relation }}.account_id = owners.account_id
+{%- endmacro %}

@@ -146,9 +146,22 @@ def open_on(deal: Deal, day: date) -> bool:
     return deal.created <= day and (deal.closed_on is None or deal.closed_on > day)
 
 
+@dataclass(frozen=True)
+class Learned:
+    """What the history says as of a day: win rates and the recent new-business quarters."""
+
+    rates: dict[tuple, float]
+    new_business: list[float]
+
+
+def learn(deals: list[Deal], day: date) -> Learned:
+    return Learned(learn_win_rates(deals, day), new_business_history(deals, day))
+
+
 def forecast_quarter(deals: list[Deal], day: date, quarter_start: date, quarter_end: date,
-                     label: str, current: bool, rng: np.random.Generator) -> QuarterForecast:
-    rates = learn_win_rates(deals, day)
+                     label: str, current: bool, rng: np.random.Generator,
+                     learned: Learned) -> QuarterForecast:
+    rates, runs = learned.rates, learned.new_business
     won = sum(d.amount for d in deals if d.won and d.closed_on is not None
               and quarter_start <= d.closed_on <= day) if current else 0.0
     expected_in = [d for d in deals if open_on(d, day) and d.close_date is not None and (
@@ -160,7 +173,6 @@ def forecast_quarter(deals: list[Deal], day: date, quarter_start: date, quarter_
     if len(expected_in):
         draws = rng.random((SIMULATIONS, len(expected_in))) < chances
         totals = totals + draws.astype(float) @ amounts
-    runs = new_business_history(deals, day)
     remaining = ((quarter_end - max(day, quarter_start - timedelta(days=1))).days
                  / ((quarter_end - quarter_start).days + 1))
     if runs:
@@ -194,8 +206,9 @@ def forecast_pipeline(deals: list[Deal], day: date) -> list[QuarterForecast]:
     rng = np.random.default_rng(SEED)
     start, end, label = quarter_of(day)
     next_start, next_end, next_label = quarter_of(end + timedelta(days=1))
-    return [forecast_quarter(deals, day, start, end, label, True, rng),
-            forecast_quarter(deals, day, next_start, next_end, next_label, False, rng)]
+    learned = learn(deals, day)  # once: both quarters are judged on the same day
+    return [forecast_quarter(deals, day, start, end, label, True, rng, learned),
+            forecast_quarter(deals, day, next_start, next_end, next_label, False, rng, learned)]
 
 
 def backtest_pipeline(deals: list[Deal], day: date) -> list[tuple]:
@@ -212,7 +225,7 @@ def backtest_pipeline(deals: list[Deal], day: date) -> list[tuple]:
             break
         rng = np.random.default_rng(SEED)
         result = forecast_quarter(deals, quarter_start, quarter_start, quarter_end, label,
-                                  True, rng)
+                                  True, rng, learn(deals, quarter_start))
         actual = sum(d.amount for d in deals if d.won and d.closed_on is not None
                      and quarter_start <= d.closed_on <= quarter_end)
         error = (result.p50 - actual) / actual * 100 if actual else None

@@ -49,6 +49,7 @@ class RevenueRun:
     seconds: float = 0.0
     reconciliation: str = ""
     models: dict[str, str] = field(default_factory=dict)
+    company_history: pd.Series | None = None  # what the company's forecast was trained on
 
 
 def history(conn: duckdb.DuckDBPyConnection) -> tuple[dict[tuple[str, str], pd.Series],
@@ -109,7 +110,7 @@ def forecast_revenue(conn: duckdb.DuckDBPyConnection, run_id: str,
     for ddl in DDL:
         conn.execute(ddl)
     series, last = history(conn)
-    run = RevenueRun(last, len(series))
+    run = RevenueRun(last, len(series), company_history=series.get(("company", "company")))
     if not series:
         return run
     run.months_of_history = len(next(iter(series.values())))

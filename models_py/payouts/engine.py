@@ -449,8 +449,10 @@ def _earned_lines(book: _Book, period: str, rep_ids: list[str], issues: list[Iss
         if period != months[-1]:
             standing[(rep_id, period)] = Standing(plan, month_credit[rep_id], None, None)
             continue  # a quarter plan posts at the quarter's end
-        credit = sum((sum(book.orders(plan.basis, rep_id, m, plan).values(), ZERO)
-                      for m in months), ZERO)
+        # The month's own credit is known; a quarter adds its earlier months.
+        credit = month_credit[rep_id] + sum(
+            (sum(book.orders(plan.basis, rep_id, m, plan).values(), ZERO)
+             for m in months if m != period), ZERO)
         quota = _quota(inputs, rep_id, months, plan, credit, issues, period)
         attainment_period = months[0] if len(months) == 1 else f"{months[0]}..{months[-1]}"
         with localcontext(EXACT):
@@ -630,6 +632,10 @@ def _clawbacks(inputs: Inputs, computed: dict[str, list[Line]],
             if line.line_type == "clawback":
                 original = json.loads(line.detail).get("original_period")
                 posted[(original, line.rep_id)] += line.amount
+    # Per (period, rep): the orders whose credit the lock recorded or the inputs hold now.
+    refs: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for p, r, ref in (*credits_now, *inputs.locked_credits):
+        refs[(p, r)].add(ref)
     out: dict[str, list[Line]] = defaultdict(list)
     for period in locked:
         target = next((p for p in open_periods if p > period), None)
@@ -652,8 +658,7 @@ def _clawbacks(inputs: Inputs, computed: dict[str, list[Line]],
                 continue
             changes = {ref: credits_now.get((period, rep_id, ref), ZERO)
                        - inputs.locked_credits.get((period, rep_id, ref), ZERO)
-                       for (p, r, ref) in set(credits_now) | set(inputs.locked_credits)
-                       if p == period and r == rep_id}
+                       for ref in refs[(period, rep_id)]}
             changes = {ref: delta for ref, delta in changes.items() if delta != 0}
             basis_line = plans[rep_id]
             parts = allocate(outstanding, changes) if changes else {"": outstanding}

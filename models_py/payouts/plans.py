@@ -197,6 +197,7 @@ def load_plan(path: Path) -> PlanVersion:
         rep_ids = tuple(str(x) for x in applies["rep_ids"])
     credit = r.mapping(raw.get("credit", {"basis": "net_revenue"}), "credit")
     r.known_keys(credit, {"basis"}, "credit")
+    spiffs, contests = _incentives(r, raw)
     currency = r.text(raw.get("currency"), "currency").upper()
     if not re.fullmatch(r"[A-Z]{3}", currency):
         raise r.fail("currency", f"{currency!r} is not a three-letter currency code")
@@ -214,8 +215,8 @@ def load_plan(path: Path) -> PlanVersion:
         bands=_bands(r, raw),
         cap=_cap(r, raw),
         clawback_days=_clawback(r, raw),
-        spiffs=_spiffs(r, raw),
-        contests=_contests(r, raw),
+        spiffs=spiffs,
+        contests=contests,
         override_rate=_override(r, raw),
         draw=_draw(r, raw),
         rounding=r.text(raw.get("rounding", "half_up"), "rounding", ROUNDINGS),
@@ -270,39 +271,37 @@ def _clawback(r: _Reader, raw: dict[str, Any]) -> int | None:
     return r.integer(clawback.get("window_days"), "clawback.window_days", 0)
 
 
-def _spiffs(r: _Reader, raw: dict[str, Any]) -> tuple[Spiff, ...]:
-    spiffs = []
+def _incentives(r: _Reader, raw: dict[str, Any]) -> tuple[tuple[Spiff, ...],
+                                                       tuple[Contest, ...]]:
+    """The `spiffs:` list, in one pass: an entry with a `period` is a contest, any other a
+    per-new-customer SPIFF."""
+    spiffs, contests = [], []
     for i, item in enumerate(raw.get("spiffs") or []):
         where = f"spiffs[{i}]"
         item = r.mapping(item, where)
         if "period" in item:
-            continue  # a contest (read by _contests)
+            contests.append(_contest(r, item, where))
+            continue
         r.known_keys(item, {"id", "from", "to", "per_new_customer"}, where)
         start, end = r.day(item.get("from"), f"{where}.from"), r.day(item.get("to"), f"{where}.to")
         if end < start:
             raise r.fail(f"{where}.to", "is before from")
         spiffs.append(Spiff(r.text(item.get("id"), f"{where}.id"), start, end,
                             r.decimal(item.get("per_new_customer"), f"{where}.per_new_customer")))
-    return tuple(spiffs)
+    return tuple(spiffs), tuple(contests)
 
 
-def _contests(r: _Reader, raw: dict[str, Any]) -> tuple[Contest, ...]:
-    contests = []
-    for i, item in enumerate(raw.get("spiffs") or []):
-        where = f"spiffs[{i}]"
-        if not isinstance(item, dict) or "period" not in item:
-            continue
-        r.known_keys(item, {"id", "period", "top", "metric", "amount"}, where)
-        period = r.text(item.get("period"), f"{where}.period")
-        if not PERIOD.fullmatch(period):
-            raise r.fail(f"{where}.period", f"{period!r} is not a month (YYYY-MM)")
-        contests.append(Contest(
-            r.text(item.get("id"), f"{where}.id"), period,
-            r.integer(item.get("top", 1), f"{where}.top", 1),
-            r.text(item.get("metric", "net_revenue"), f"{where}.metric", ("net_revenue",)),
-            r.decimal(item.get("amount"), f"{where}.amount"),
-        ))
-    return tuple(contests)
+def _contest(r: _Reader, item: dict[str, Any], where: str) -> Contest:
+    r.known_keys(item, {"id", "period", "top", "metric", "amount"}, where)
+    period = r.text(item.get("period"), f"{where}.period")
+    if not PERIOD.fullmatch(period):
+        raise r.fail(f"{where}.period", f"{period!r} is not a month (YYYY-MM)")
+    return Contest(
+        r.text(item.get("id"), f"{where}.id"), period,
+        r.integer(item.get("top", 1), f"{where}.top", 1),
+        r.text(item.get("metric", "net_revenue"), f"{where}.metric", ("net_revenue",)),
+        r.decimal(item.get("amount"), f"{where}.amount"),
+    )
 
 
 def _override(r: _Reader, raw: dict[str, Any]) -> Decimal | None:

@@ -15,14 +15,14 @@ from __future__ import annotations
 import csv
 import html
 import json
-import os
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+
+from models_py.files import atomic_write
 
 MONEY_FORMAT = "#,##0.00"
 FIXED_TIME = datetime(2000, 1, 1)  # workbook properties: same payouts, same file
@@ -43,17 +43,6 @@ class PeriodExport:
     files: list[Path] = field(default_factory=list)
     reps: int = 0
     total: Decimal = Decimal(0)
-
-
-def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Write through `write(temporary path)`, then rename over `path` (atomic on one disk)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.part")
-    try:
-        write(partial)
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
 
 
 def _records(conn: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[dict]:

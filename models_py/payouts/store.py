@@ -102,8 +102,8 @@ def _month(value: date) -> str:
 
 def read_inputs(conn: duckdb.DuckDBPyConnection, plans: list[PlanVersion],
                 reporting_currency: str) -> Inputs:
-    """Everything the engine needs, from the marts (numbers exact: DECIMAL -> Decimal)."""
-    ensure_tables(conn)
+    """Everything the engine needs, from the marts (numbers exact: DECIMAL -> Decimal). The
+    finance tables must exist (ensure_tables)."""
     periods = [_month(m) for (m,) in conn.execute(
         "SELECT DISTINCT month FROM marts.mart_rep_kpis ORDER BY 1").fetchall()]
     reps = {(rep, _month(m)): RepMonth(rep, _month(m), role, manager, bool(employed))
@@ -194,7 +194,6 @@ def write_result(conn: duckdb.DuckDBPyConnection, inputs: Inputs, result: Result
                  run_id: str) -> None:
     """Replace the published finance tables in one transaction. Locked periods' rows come
     from the locked tables verbatim; open ones carry this run's id."""
-    ensure_tables(conn)
     locked = set(inputs.locked_lines)
     open_lines = [line for line in result.lines if line.period not in locked]
     conn.execute("BEGIN TRANSACTION")

@@ -6,8 +6,8 @@ import base64
 
 import dagster as dg
 
+from models_py.files import atomic_write
 from models_py.forecasting.checks import CHECK_NAMES
-from models_py.payouts.statements import atomic_write
 from orchestration import settings
 from orchestration.resources import WarehouseResource
 from orchestration.settings import WAREHOUSE_POOL
@@ -32,7 +32,7 @@ FORECAST_JOB = "forecast_revenue"
 def revenue_forecast(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     from models_py.forecasting.chart import fan_chart_svg
     from models_py.forecasting.checks import run_checks
-    from models_py.forecasting.revenue import forecast_revenue, history
+    from models_py.forecasting.revenue import forecast_revenue
     from models_py.forecasting.targets import forecast_vs_target
 
     with warehouse.connect() as conn:
@@ -42,14 +42,14 @@ def revenue_forecast(context: dg.AssetExecutionContext, warehouse: WarehouseReso
         company = conn.execute(
             "SELECT month, yhat, lo80, hi80, lo95, hi95 FROM forecast.revenue_forecast "
             "WHERE run_id = ? AND level = 'company' ORDER BY month", [context.run_id]).fetchall()
-        past = history(conn)[0].get(("company", "company"))
     table = "\n".join(f"| {m} | {y:,.0f} | {a:,.0f} – {b:,.0f} | {c:,.0f} – {d:,.0f} |"
                       for m, y, a, b, c, d in company)
     svg = fan_chart_svg(
         f"Company net revenue, trained through {run.trained_through}",
-        [(str(month), float(value)) for month, value in past.items()] if past is not None
-        else [], [(f"{m:%Y-%m}", *values) for m, *values in company])
-    chart = settings.home() / "exports" / "forecast" / "company_fan_chart.svg"
+        [(str(month), float(value)) for month, value in run.company_history.items()]
+        if run.company_history is not None else [],
+        [(f"{m:%Y-%m}", *values) for m, *values in company])
+    chart = settings.exports_dir("forecast") / "company_fan_chart.svg"
     atomic_write(chart, lambda path: path.write_text(svg, encoding="utf-8"))
     encoded = base64.b64encode(svg.encode("utf-8")).decode("ascii")
     yield dg.MaterializeResult(metadata={

@@ -3,13 +3,11 @@ as blocking asset checks, and the job that locks a period. The rules are in mode
 this only wires them to the warehouse and the run."""
 
 
-import json
-import os
-
 import dagster as dg
 
 from models_py.payouts.checks import CHECKS
 from orchestration import settings
+from orchestration.assets.transform import chosen_dbt_vars
 from orchestration.resources import WarehouseResource
 from orchestration.settings import WAREHOUSE_POOL
 
@@ -32,10 +30,7 @@ PAYOUT_MONTHS = dg.MonthlyPartitionsDefinition(start_date="2020-01-01")
 
 
 def reporting_currency() -> str:
-    from orchestration.assets.transform import DBT_VARS_ENV
-
-    chosen = json.loads(os.environ.get(DBT_VARS_ENV) or "{}")
-    return str(chosen.get("reporting_currency") or "USD").upper()
+    return str(chosen_dbt_vars().get("reporting_currency") or "USD").upper()
 
 
 @dg.asset(

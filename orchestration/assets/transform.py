@@ -21,11 +21,16 @@ FAILED_STATUSES = ("error", "fail", "runtime error")
 ANSI_CODES = re.compile(r"\x1b\[[0-9;]*m")
 
 
-def dbt_build_args(environ: dict[str, str] | None = None) -> list[str]:
-    """`dbt build`, with the project vars (as_of_date, reporting_currency...) chosen for this
-    warehouse in SALES_WH_DBT_VARS (JSON), which `sales-wh build` sets from its options."""
+def chosen_dbt_vars(environ: dict[str, str] | None = None) -> dict[str, object]:
+    """The project vars (as_of_date, reporting_currency...) chosen for this warehouse in
+    SALES_WH_DBT_VARS (JSON), which `sales-wh build` sets from its options."""
     environ = os.environ if environ is None else environ
-    chosen = json.loads(environ.get(DBT_VARS_ENV) or "{}")
+    return json.loads(environ.get(DBT_VARS_ENV) or "{}")
+
+
+def dbt_build_args(environ: dict[str, str] | None = None) -> list[str]:
+    """`dbt build`, with the chosen project vars."""
+    chosen = chosen_dbt_vars(environ)
     if not chosen:
         return ["build"]
     return ["build", "--vars", json.dumps(chosen, sort_keys=True)]
