@@ -4,6 +4,10 @@ commission plans and finance's commission adjustments.
 Set the way sales ops would: from the run rate with a stretch, so attainment lands around
 target with spread between reps. A new hire's first month has a ramp quota (half). Quotas are
 set for the reps on commission: AEs and channel reps.
+
+The plan also runs ahead of the data, as a real one does: revenue targets and quotas for the
+rest of the data's last year and all of the next (`plan_months`), set from the same month a
+year earlier with PLAN_GROWTH, so the forecast can be held against them (forecast_vs_target).
 """
 
 from __future__ import annotations
@@ -23,9 +27,30 @@ from synthetic.company import (
 from synthetic.orders import Totals
 from synthetic.writer import date_text, money_text
 
+PLAN_GROWTH = 1.10  # next year's plan: last year's run rate plus ten per cent
+
 
 def _round_to(value: float, step: float) -> float:
     return float(np.round(value / step) * step)
+
+
+def plan_months() -> list[str]:
+    """The months after the data that the plan already covers: to the end of next year."""
+    last = np.datetime64(END, "M")
+    horizon = np.datetime64(f"{END.year + 1}-12", "M")
+    return [str(last + k) for k in range(1, int((horizon - last).astype(int)) + 1)]
+
+
+def _year_before(period: str) -> str:
+    return f"{int(period[:4]) - 1}{period[4:]}"
+
+
+def _ahead(by_period: dict[str, float], period: str) -> float:
+    """A future month's plan value: the same month a year (or two) earlier, grown."""
+    before = _year_before(period)
+    if before in by_period:
+        return by_period[before] * PLAN_GROWTH
+    return _ahead(by_period, before) * PLAN_GROWTH if before > min(by_period) else 0.0
 
 
 def quotas(company: Company, totals: Totals) -> pd.DataFrame:
@@ -52,7 +77,26 @@ def quotas(company: Company, totals: Totals) -> pd.DataFrame:
                               1000)
             rows.append({"rep_id": rep.rep_id, "period": month.period,
                          "quota_amount": f"{quota:.2f}", "currency": "USD"})
+    rows += _future_quotas(company, [r for r in rows if r["rep_id"] in set(
+        on_commission[on_commission.end_date.isna()].rep_id)])
     return pd.DataFrame(rows)
+
+
+def _future_quotas(company: Company, past: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Quotas of the reps still on board for the plan months: the same month last year's
+    quota grown (a stream of its own, so the past quotas do not move)."""
+    rng = company.stream_rng(11)
+    by_rep: dict[str, dict[str, float]] = {}
+    for row in past:
+        by_rep.setdefault(row["rep_id"], {})[row["period"]] = float(row["quota_amount"])
+    rows = []
+    for rep_id, by_period in by_rep.items():
+        for period in plan_months():
+            quota = _round_to(_ahead(by_period, period) * rng.uniform(0.97, 1.05), 1000)
+            if quota > 0:
+                rows.append({"rep_id": rep_id, "period": period,
+                             "quota_amount": f"{quota:.2f}", "currency": "USD"})
+    return rows
 
 
 def fx_rates(company: Company) -> pd.DataFrame:
@@ -81,9 +125,21 @@ def targets(totals: Totals) -> pd.DataFrame:
             rows.append((month.period, "revenue", _round_to(region_revenue * 1.05, 1000),
                          f"region:{region}"))
             rows.append((month.period, "market_share", 0.12, f"region:{region}"))
+    rows += _future_revenue_targets(rows)
     frame = pd.DataFrame(rows, columns=["period", "metric", "target_value", "scope"])
     frame["target_value"] = [f"{v:.4f}" for v in frame.target_value]
     return frame
+
+
+def _future_revenue_targets(rows: list[tuple[str, str, float, str]]
+                            ) -> list[tuple[str, str, float, str]]:
+    """Revenue targets of the plan months, company and regions: last year's target grown."""
+    by_scope: dict[str, dict[str, float]] = {}
+    for period, metric, value, scope in rows:
+        if metric == "revenue":
+            by_scope.setdefault(scope, {})[period] = value
+    return [(period, "revenue", _round_to(_ahead(by_period, period), 1000), scope)
+            for scope, by_period in by_scope.items() for period in plan_months()]
 
 
 def market_size(company: Company, totals: Totals) -> pd.DataFrame:

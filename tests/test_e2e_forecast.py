@@ -28,21 +28,42 @@ def test_forecasts_cover_every_series_and_children_sum_to_parents(built_home, sm
                             "FROM forecast.revenue_forecast WHERE run_id = 'run-a'").fetchall()
         chosen = conn.execute("SELECT count(*) FROM forecast.backtest_metrics WHERE run_id = "
                               "'run-a' AND is_chosen").fetchall()[0][0]
+        # The demo plan covers the forecast's months (the rest of this year and next year).
+        planned = forecast_vs_target(conn, "run-a")
+        quotas = dict(conn.execute(
+            "SELECT series, sum(quota) FROM forecast.forecast_vs_target WHERE run_id = "
+            "'run-a' AND level = 'region' AND month = '2027-03-01' GROUP BY series"
+        ).fetchall())
+        company_quota = conn.execute(
+            "SELECT quota FROM forecast.forecast_vs_target WHERE run_id = 'run-a' "
+            "AND level = 'company' AND month = '2027-03-01'").fetchall()[0][0]
         # Next year's targets, set at the forecast's own median and 80 % bounds: the chance
         # of reaching them is 50 %, 10 % and 90 % by construction.
         (m1, y1, _, _), (m2, y2, _, hi2), (m3, _, lo3, _) = conn.execute(
             "SELECT month, yhat, lo80, hi80 FROM forecast.revenue_forecast WHERE run_id = "
             "'run-a' AND level = 'company' ORDER BY month LIMIT 3").fetchall()
         for month, value in ((m1, y1), (m2, hi2), (m3, lo3)):
-            conn.execute("INSERT INTO staging.stg_plan__targets (period, metric, target_value, "
-                         "scope) VALUES (?, 'revenue', ?, 'company')",
-                         [f"{month:%Y-%m}", round(value, 2)])
-        covered = forecast_vs_target(conn, "run-a")
+            conn.execute("UPDATE staging.stg_plan__targets SET target_value = ? WHERE "
+                         "period = ? AND metric = 'revenue' AND scope = 'company'",
+                         [round(value, 2), f"{month:%Y-%m}"])
+        forecast_vs_target(conn, "run-a")
         versus = conn.execute(
             "SELECT month, target, gap_to_target, probability_reaching_target FROM "
             "forecast.forecast_vs_target WHERE run_id = 'run-a' AND level = 'company' "
-            "AND target IS NOT NULL ORDER BY month").fetchall()
-    assert covered == 3
+            "AND target IS NOT NULL ORDER BY month LIMIT 3").fetchall()
+    # From the plan files: every forecast month has a company revenue target, and the
+    # company's quota is the sum of the reps' quotas of the month, which the regions split.
+    with next((small_landing / "plan/targets").glob("*.csv")).open(encoding="utf-8") as f:
+        targeted = {r["period"] for r in csv.DictReader(f)
+                    if r["metric"] == "revenue" and r["scope"] == "company"}
+    with next((small_landing / "plan/quotas").glob("*.csv")).open(encoding="utf-8") as f:
+        march = sum(float(r["quota_amount"]) for r in csv.DictReader(f)
+                    if r["period"] == "2027-03")
+    forecast_months = {f"{r[2]:%Y-%m}" for r in rows}
+    assert forecast_months <= targeted
+    assert planned >= len(forecast_months)
+    assert company_quota == pytest.approx(march) and march > 0
+    assert sum(quotas.values()) == pytest.approx(march)
     assert [round(p, 3) for *_, p in versus] == [0.5, 0.1, 0.9]
     assert versus[1][2] == pytest.approx(y2 - round(hi2, 2))
     assert runs == 2

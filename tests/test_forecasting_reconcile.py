@@ -93,3 +93,37 @@ def test_the_fan_chart_is_an_svg_with_both_bands_and_both_lines():
             px, py = map(float, point.split(","))
             assert 0 <= px <= WIDTH and 0 <= py <= HEIGHT
     assert root.find(f"{ns}title").text == "Company <net revenue>"
+
+
+def test_a_quota_counts_in_the_region_the_rep_is_in_that_month(tmp_path):
+    """R1 moves from East to West on 2027-02-01 (entered ahead): January's quota stays East,
+    February's goes West; a EUR quota is converted at the latest rate."""
+    import duckdb
+
+    from models_py.forecasting.targets import _quotas
+
+    conn = duckdb.connect(str(tmp_path / "w.duckdb"))
+    try:
+        conn.execute("""
+            CREATE SCHEMA staging; CREATE SCHEMA marts; CREATE SCHEMA intermediate;
+            CREATE TABLE staging.stg_plan__quotas AS SELECT * FROM (VALUES
+                ('R1', '2027-01', DATE '2027-01-01', 100.00::DECIMAL(18,2), 'USD'),
+                ('R1', '2027-02', DATE '2027-02-01', 200.00::DECIMAL(18,2), 'USD'),
+                ('R2', '2027-02', DATE '2027-02-01', 50.00::DECIMAL(18,2), 'EUR'))
+                t(rep_id, period, period_month, quota_amount, currency);
+            CREATE TABLE marts.dim_rep AS SELECT * FROM (VALUES
+                ('R1', 'East', TIMESTAMP '2025-01-01', TIMESTAMP '2027-02-01'),
+                ('R1', 'West', TIMESTAMP '2027-02-01', NULL),
+                ('R2', 'East', TIMESTAMP '2027-06-01', NULL))
+                t(rep_id, region, valid_from, valid_to);
+            CREATE TABLE intermediate.int_fx_rates_daily AS SELECT * FROM (VALUES
+                ('EUR', DATE '2026-10-30', 1.10), ('EUR', DATE '2026-10-31', 1.20))
+                t(currency, date_day, rate_to_reporting)""")
+        quotas = _quotas(conn)
+    finally:
+        conn.close()
+    assert quotas[("East", "2027-01")] == pytest.approx(100)
+    assert quotas[("West", "2027-02")] == pytest.approx(200)
+    # R2's only record starts later: the first one stands for the months before it.
+    assert quotas[("East", "2027-02")] == pytest.approx(60)
+    assert quotas[("company", "2027-02")] == pytest.approx(260)

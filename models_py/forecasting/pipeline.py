@@ -4,18 +4,23 @@ CRM's stage defaults), plus the business not in the pipeline yet, with P10/P50/P
 seeded Monte Carlo; and its backtest, replaying what it would have said on the first day of
 each past quarter.
 
-- Win rates come from the stage history replayed on the first of every past month: each deal
-  closed before the forecast day counts on every such day it was open, keyed by its stage
-  that day and its age (0-30, 31-90, 91-180, over 180 days); thin keys borrow from the
-  stage's rate (a Beta prior of weight 5), the stage's from the overall rate. The rep's
-  forecast category is not a feature: the CRM keeps only its latest value, which for a
-  closed deal mirrors the outcome. The reps' call is reported
-  beside the forecast instead (`commit_amount`: open deals they hold in commit).
-- An open deal is expected in the quarter of its close date; one whose close date has passed
-  is expected in the current quarter.
-- Business not yet in the pipeline: what deals created within a quarter won within it, in
-  each of the last four quarters before the forecast day; each simulation draws one of them,
-  scaled to the part of the quarter still to come.
+- What an open deal is worth to a quarter is the chance it is won *within that quarter*,
+  learned from this company's own history (not the CRM's stage defaults, and not the rep's
+  close date): on the first of every past month, each open deal is keyed by its stage that
+  day and its age (0-30, 31-90, 91-180, over 180 days), and the history counts how often
+  such deals were won within the days left to the quarter's end (current quarter), or after
+  that but by the end of the next quarter (next quarter). A snapshot counts for a window only
+  if the whole window lies before the forecast day, so a recent snapshot whose outcome is not
+  known yet never counts as a loss. Deals slip: those won later than their close date said
+  are priced as such, which a "close date in the quarter" rule cannot do (the CRM keeps only
+  the latest close date, so the dates the reps once promised cannot be replayed). Thin keys
+  borrow from the stage's rate (a Beta prior of weight 5), the stage's from the overall rate.
+- The rep's forecast category is not a feature: the CRM keeps only its latest value, which
+  for a closed deal mirrors the outcome. The reps' call is reported beside the forecast
+  (`commit_amount`: open deals they hold in commit with a close date in the quarter).
+- Business not in the pipeline yet: on each past snapshot whose window is known, what deals
+  created after it were won within the same window; each simulation draws one of the last
+  twelve such snapshots.
 """
 
 from __future__ import annotations
@@ -95,23 +100,44 @@ def stage_on(deal: Deal, day: date) -> str | None:
     return current
 
 
-def learn_win_rates(deals: list[Deal], day: date) -> dict[tuple, float]:
-    """P(won | stage, age) as deals stood on past snapshot days (the first of each month
-    before `day`), from the deals that closed before `day`: a deal that has sat in an early
-    stage for months is judged as such deals were, not as fresh ones; smoothed."""
-    counts: dict[tuple, list[float]] = defaultdict(lambda: [0.0, 0.0])
+Window = tuple[int, int]  # (after, through): days after the forecast day, (after, through]
+SNAPSHOT_SAMPLES = 12
+
+
+def _windows(day: date, quarter_start: date, quarter_end: date, current: bool) -> Window:
+    """Days after `day` in which a win lands in the quarter."""
+    through = (quarter_end - day).days
+    after = 0 if current else max((quarter_start - day).days - 1, 0)
+    return after, through
+
+
+def learn_win_rates(deals: list[Deal], day: date, windows: list[Window]
+                    ) -> dict[Window, dict[tuple, float]]:
+    """P(won within the window | stage, age) per window, from the deals open on the first
+    of each past month whose window had passed by `day`; smoothed."""
+    counts = {w: defaultdict(lambda: [0.0, 0.0]) for w in windows}
     snapshots = _month_starts(min((d.created for d in deals), default=day), day)
     for deal in deals:
-        if deal.closed_on is None or deal.closed_on >= day:
-            continue
+        won_on = deal.closed_on if deal.won and deal.closed_on is not None \
+            and deal.closed_on < day else None
         for snapshot in snapshots:
             if not open_on(deal, snapshot):
                 continue
             stage = stage_on(deal, snapshot) or "prospecting"
             key = (stage, _bucket((snapshot - deal.created).days))
-            for k in (key, key[:1], ()):
-                counts[k][0] += deal.won
-                counts[k][1] += 1
+            won_after = (won_on - snapshot).days if won_on is not None else None
+            for window in windows:
+                after, through = window
+                if snapshot + timedelta(days=through) >= day:
+                    continue  # the outcome within this window is not known yet
+                hit = won_after is not None and after < won_after <= through
+                for k in (key, key[:1], ()):
+                    counts[window][k][0] += hit
+                    counts[window][k][1] += 1
+    return {window: _smooth(by_key) for window, by_key in counts.items()}
+
+
+def _smooth(counts: dict[tuple, list[float]]) -> dict[tuple, float]:
     overall = (counts[()][0] + 1) / (counts[()][1] + 2)  # Laplace: never 0 or 1 exactly
 
     def smoothed(key: tuple, prior: float) -> float:
@@ -148,57 +174,56 @@ def open_on(deal: Deal, day: date) -> bool:
 
 @dataclass(frozen=True)
 class Learned:
-    """What the history says as of a day: win rates and the recent new-business quarters."""
+    """What the history says as of a day, per window: win rates, and the new business that
+    past snapshots saw won within the same window."""
 
-    rates: dict[tuple, float]
-    new_business: list[float]
+    rates: dict[Window, dict[tuple, float]]
+    new_business: dict[Window, list[float]]
 
 
-def learn(deals: list[Deal], day: date) -> Learned:
-    return Learned(learn_win_rates(deals, day), new_business_history(deals, day))
+def learn(deals: list[Deal], day: date, windows: list[Window]) -> Learned:
+    return Learned(learn_win_rates(deals, day, windows),
+                   {w: new_business_history(deals, day, w) for w in windows})
 
 
 def forecast_quarter(deals: list[Deal], day: date, quarter_start: date, quarter_end: date,
                      label: str, current: bool, rng: np.random.Generator,
                      learned: Learned) -> QuarterForecast:
-    rates, runs = learned.rates, learned.new_business
+    window = _windows(day, quarter_start, quarter_end, current)
+    rates, runs = learned.rates[window], learned.new_business[window]
     won = sum(d.amount for d in deals if d.won and d.closed_on is not None
               and quarter_start <= d.closed_on <= day) if current else 0.0
-    expected_in = [d for d in deals if open_on(d, day) and d.close_date is not None and (
-        quarter_start <= d.close_date <= quarter_end
-        or (current and d.close_date < quarter_start) or (current and d.close_date <= day))]
-    amounts = np.array([d.amount for d in expected_in])
-    chances = np.array([win_probability(rates, d, day) for d in expected_in])
+    open_deals = [d for d in deals if open_on(d, day)]
+    amounts = np.array([d.amount for d in open_deals])
+    chances = np.array([win_probability(rates, d, day) for d in open_deals])
     totals = np.full(SIMULATIONS, won)
-    if len(expected_in):
-        draws = rng.random((SIMULATIONS, len(expected_in))) < chances
+    if len(open_deals):
+        draws = rng.random((SIMULATIONS, len(open_deals))) < chances
         totals = totals + draws.astype(float) @ amounts
-    remaining = ((quarter_end - max(day, quarter_start - timedelta(days=1))).days
-                 / ((quarter_end - quarter_start).days + 1))
     if runs:
-        totals = totals + rng.choice(np.array(runs), SIMULATIONS) * remaining
+        totals = totals + rng.choice(np.array(runs), SIMULATIONS)
     p10, p50, p90 = np.quantile(totals, [0.1, 0.5, 0.9])
-    new = float(np.mean(runs)) * remaining if runs else 0.0
+    new = float(np.mean(runs)) if runs else 0.0
+    called = [d for d in open_deals if d.commit and d.close_date is not None and (
+        quarter_start <= d.close_date <= quarter_end or (current and d.close_date <= day))]
+    expected_in = chances @ amounts if len(amounts) else 0.0
     return QuarterForecast(
-        label, won, len(expected_in), float(amounts.sum()),
-        won + (float(chances @ amounts) if len(amounts) else 0.0) + new,
-        float(p10), float(p50), float(p90),
-        float(sum(d.amount for d in expected_in if d.commit)), new)
+        label, won, len(open_deals), float(amounts.sum()), won + float(expected_in) + new,
+        float(p10), float(p50), float(p90), float(sum(d.amount for d in called)), new)
 
 
-def new_business_history(deals: list[Deal], day: date, quarters: int = 4) -> list[float]:
-    """Won within the quarter by deals created within it, for the last complete quarters
-    before `day`."""
-    out = []
-    start, _, _ = quarter_of(day)
-    for _ in range(quarters):
-        end = start - timedelta(days=1)
-        start, _, _ = quarter_of(end)
-        if min((d.created for d in deals), default=end) > start:
-            break
-        out.append(sum(d.amount for d in deals if d.won and d.closed_on is not None
-                       and start <= d.created <= end and start <= d.closed_on <= end))
-    return out
+def new_business_history(deals: list[Deal], day: date, window: Window,
+                         samples: int = SNAPSHOT_SAMPLES) -> list[float]:
+    """For the latest past snapshots whose window had passed by `day`: the amount won within
+    the window by deals created after the snapshot."""
+    after, through = window
+    snapshots = [s for s in _month_starts(min((d.created for d in deals), default=day), day)
+                 if s + timedelta(days=through) < day]
+    first = min((d.created for d in deals), default=day)
+    snapshots = [s for s in snapshots if s - timedelta(days=90) >= first][-samples:]
+    return [sum(d.amount for d in deals if d.won and d.closed_on is not None
+                and d.created > s and after < (d.closed_on - s).days <= through)
+            for s in snapshots]
 
 
 def forecast_pipeline(deals: list[Deal], day: date) -> list[QuarterForecast]:
@@ -206,7 +231,8 @@ def forecast_pipeline(deals: list[Deal], day: date) -> list[QuarterForecast]:
     rng = np.random.default_rng(SEED)
     start, end, label = quarter_of(day)
     next_start, next_end, next_label = quarter_of(end + timedelta(days=1))
-    learned = learn(deals, day)  # once: both quarters are judged on the same day
+    windows = [_windows(day, start, end, True), _windows(day, next_start, next_end, False)]
+    learned = learn(deals, day, windows)  # once: both quarters are judged on the same day
     return [forecast_quarter(deals, day, start, end, label, True, rng, learned),
             forecast_quarter(deals, day, next_start, next_end, next_label, False, rng, learned)]
 
@@ -224,8 +250,9 @@ def backtest_pipeline(deals: list[Deal], day: date) -> list[tuple]:
         if quarter_end >= day:
             break
         rng = np.random.default_rng(SEED)
+        window = _windows(quarter_start, quarter_start, quarter_end, True)
         result = forecast_quarter(deals, quarter_start, quarter_start, quarter_end, label,
-                                  True, rng, learn(deals, quarter_start))
+                                  True, rng, learn(deals, quarter_start, [window]))
         actual = sum(d.amount for d in deals if d.won and d.closed_on is not None
                      and quarter_start <= d.closed_on <= quarter_end)
         error = (result.p50 - actual) / actual * 100 if actual else None

@@ -5,8 +5,10 @@ reaching each (handbook 5.4: adjust plan and forecast when reality moves).
 The probability comes from the forecast's predictive distribution, read as a two-piece normal
 around the forecast: below it with the spread of the lower 80 % bound, above it with the
 spread of the upper one (the intervals are not symmetric, so neither is the distribution).
-Quotas are the reps' (`plan/quotas`), summed by the region each rep is in now, converted to
-the reporting currency at the latest rate where they are in another currency.
+Quotas are the reps' (`plan/quotas`), summed by the region the rep is in that month (the
+version of the rep's record in force at the month's end, so a dated transfer moves the quota
+with the rep), converted to the reporting currency at the latest rate where they are in
+another currency.
 """
 
 from __future__ import annotations
@@ -70,14 +72,22 @@ def _quotas(conn: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], float]:
             SELECT currency, arg_max(rate_to_reporting, date_day) AS rate
             FROM intermediate.int_fx_rates_daily GROUP BY currency
         ),
-        region AS (
-            SELECT rep_id, arg_max(region, month) AS region FROM marts.mart_rep_kpis
-            WHERE rep_id <> '(unassigned)' GROUP BY rep_id
+        -- The region of the rep's record in force at the end of the quota's month (a
+        -- transfer already entered counts from its date); before the first record, the
+        -- first one.
+        quota_region AS (
+            SELECT q.rep_id, q.period, coalesce(
+                arg_max(r.region, r.valid_from) FILTER (
+                    WHERE r.valid_from < last_day(q.period_month) + INTERVAL 1 DAY),
+                arg_min(r.region, r.valid_from)) AS region
+            FROM staging.stg_plan__quotas q
+            JOIN marts.dim_rep r USING (rep_id)
+            GROUP BY q.rep_id, q.period
         )
-        SELECT coalesce(region.region, '(unknown)'), q.period,
+        SELECT coalesce(quota_region.region, '(unknown)'), q.period,
             sum(q.quota_amount * coalesce(latest_rate.rate, 1))::DOUBLE
         FROM staging.stg_plan__quotas q
-        LEFT JOIN region USING (rep_id)
+        LEFT JOIN quota_region USING (rep_id, period)
         LEFT JOIN latest_rate ON latest_rate.currency = q.currency
         GROUP BY ALL""").fetchall()
     out: dict[tuple[str, str], float] = {}

@@ -113,6 +113,8 @@ quotas as (
     from {{ ref('stg_plan__quotas') }} as quotas
     left join {{ ref('int_fx_rates_daily') }} as fx
         on quotas.currency = fx.currency and quotas.period_month = fx.date_day
+    -- The plan runs ahead of the data; a month after the as-of date is not a KPI month yet.
+    where quotas.period_month <= (select as_of_date from as_of)
 ),
 
 {#- One column list for every kind of event; a kind lacks some columns (null). Explicit, not
