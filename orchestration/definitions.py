@@ -25,6 +25,7 @@ from orchestration.assets.payouts import (
     monthly_payout_exports,
     payout_exports,
 )
+from orchestration.assets.serving import published_warehouse
 from orchestration.assets.transform import warehouse_dbt_assets
 from orchestration.dbt import dbt_executable, dbt_project
 from orchestration.resources import warehouse_resource
@@ -37,7 +38,7 @@ def build_definitions(loggers: Mapping[str, dg.LoggerDefinition] | None = None) 
     export_env()
     return dg.Definitions(
         assets=[*ingest_assets, warehouse_dbt_assets, commission_payouts, payout_exports,
-                revenue_forecast, pipeline_forecast],
+                revenue_forecast, pipeline_forecast, published_warehouse],
         asset_checks=[mart_suites],
         jobs=[dg.define_asset_job(
                   BUILD_ALL_JOB,

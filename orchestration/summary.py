@@ -112,9 +112,27 @@ def report(result, started: float) -> int:
         counts = []
     for line in format_counts(counts):
         print(line)
+    print(published_line(result))
     print(f"  full log       {settings.home() / 'logs' / 'build.log'}")
     print(f"  elapsed        {time.perf_counter() - started:.1f}s")
     return 0 if result.success and not failed else 1
+
+
+def published_line(result) -> str:
+    """Where readers find this build, or which earlier build they still see."""
+    from models_py.serving.publish import published_build, serving_dir
+
+    try:
+        current = published_build(settings.home())
+    except duckdb.Error as exc:
+        return f"  published      unreadable: {str(exc).splitlines()[0]}"
+    if current and current[0] == result.run_id:
+        return (f"  published      {serving_dir(settings.home()) / 'warehouse.duckdb'} "
+                f"(+ parquet/), build {result.run_id[:8]}")
+    if current:
+        return (f"  published      NOT this build: readers still see build {current[0][:8]}, "
+                f"published {current[2]:%Y-%m-%d %H:%M} UTC")
+    return "  published      nothing yet: no build has passed every check"
 
 
 def stated_problems(warehouse: Path, check_names: list[str],

@@ -35,6 +35,9 @@ def test_the_cli_by_its_path_without_an_environment(small_landing, tmp_path):
     done = run_cli("build", "--landing", str(landing), "--home", str(home))
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "succeeded" in done.stdout and "Traceback" not in done.stdout + done.stderr
+    published = home / "serving" / "warehouse.duckdb"
+    with duckdb.connect(str(published), read_only=True) as conn:
+        first = conn.execute("SELECT build_id FROM serving.build_info").fetchall()[0][0]
 
     # A stage the stage map does not know fails a dbt test: the build fails cleanly.
     [path] = sorted((landing / "crm/opportunities").glob("*.csv"))
@@ -58,6 +61,10 @@ def test_the_cli_by_its_path_without_an_environment(small_landing, tmp_path):
     assert "FAILED step" in logged and "not_null_stg_crm__opportunities_canonical_stage" in logged
     # No dbt process is left holding the file: a writer can open it at once.
     duckdb.connect(str(home / "warehouse.duckdb")).close()
+    # Readers still see the first build, and the summary says so.
+    with duckdb.connect(str(published), read_only=True) as conn:
+        assert conn.execute("SELECT build_id FROM serving.build_info").fetchall()[0][0] == first
+    assert f"NOT this build: readers still see build {first[:8]}" in failed.stdout
 
 
 def start_cli(log: Path, *args: str) -> subprocess.Popen:

@@ -1,0 +1,151 @@
+"""Publish the warehouse for readers: `<home>/serving/warehouse.duckdb` and one Parquet file per
+table under `<home>/serving/parquet/<schema>/<table>.parquet`.
+
+Readers (BI tools, finance, `sales-wh metrics`) never open the build's own file: DuckDB lets
+one process write a file and nobody else open it meanwhile, so a reader of the build's file
+fails during a build and a build fails while a reader holds it. The published copy is a new
+file each time, written under a temporary name beside the old one and renamed over it in one
+step (`os.replace`), so a reader that opens it sees the old or the new warehouse, whole, and
+one that has it open keeps reading the old file until it reconnects.
+
+Only the BI-facing schemas are published (`marts`, `forecast`, `finance`), with their table
+and column descriptions, and only after a scan finds no email address or phone number in
+their text columns (the CRM's contact data stays in `raw`/`staging`). `serving.build_info`
+names the build (its Dagster run id) and `serving.table_rows` its tables' row counts, so a
+reader can tell which build it sees and check it saw all of it.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from models_py.serving.pii import contact_details
+
+BI_SCHEMAS = ("marts", "forecast", "finance")
+PUBLISHED_NAME = "warehouse.duckdb"
+
+
+class PublishRefused(RuntimeError):
+    """The warehouse is not fit to publish; the previous published copy stays."""
+
+
+@dataclass(frozen=True)
+class Published:
+    build_id: str
+    path: Path
+    tables: dict[str, int]  # "schema.table" -> rows
+    parquet_dir: Path
+    seconds: float
+
+
+def serving_dir(home: Path) -> Path:
+    return home / "serving"
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _copy_tables(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    tables = conn.execute(
+        "SELECT schema_name, table_name, comment FROM duckdb_tables() WHERE database_name = "
+        f"'source' AND schema_name IN {BI_SCHEMAS} ORDER BY schema_name, table_name").fetchall()
+    counts = {}
+    for schema in sorted({schema for schema, _, _ in tables}):
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    for schema, table, comment in tables:
+        name = f'"{schema}"."{table}"'
+        conn.execute(f"CREATE TABLE {name} AS SELECT * FROM source.{name}")
+        if comment:
+            conn.execute(f"COMMENT ON TABLE {name} IS {_literal(comment)}")
+        for column, column_comment in conn.execute(
+                "SELECT column_name, comment FROM duckdb_columns() WHERE database_name = "
+                "'source' AND schema_name = ? AND table_name = ? AND comment IS NOT NULL "
+                "AND comment <> '' ORDER BY column_index", [schema, table]).fetchall():
+            conn.execute(f'COMMENT ON COLUMN {name}."{column}" IS {_literal(column_comment)}')
+        counts[f"{schema}.{table}"] = conn.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
+    return counts
+
+
+def publish(warehouse: Path, home: Path, build_id: str, built_at: datetime) -> Published:
+    """Copy the BI-facing tables of `warehouse` into a new published copy and Parquet files;
+    raises PublishRefused (and leaves the previous copy) when they carry contact data."""
+    started = time.perf_counter()
+    target_dir = serving_dir(home)
+    parquet_dir = target_dir / "parquet"
+    target_dir.mkdir(parents=True, exist_ok=True)
+    partial = target_dir / f".{PUBLISHED_NAME}.{os.getpid()}.part"
+    partial.unlink(missing_ok=True)
+    parquet_parts: list[tuple[Path, Path]] = []
+    conn = duckdb.connect(str(partial))
+    try:
+        conn.execute("SET TimeZone = 'UTC'")
+        conn.execute(f"ATTACH {_literal(str(warehouse))} AS source (READ_ONLY)")
+        leaks = contact_details(conn, BI_SCHEMAS, database="source")
+        if leaks:
+            named = "; ".join(f"{s}.{t}.{c} ({n} rows, e.g. {e!r})" for s, t, c, n, e in leaks)
+            raise PublishRefused(
+                f"contact details in BI-facing columns: {named}. Mask or drop them in the "
+                "model (they belong in staging); the previous published copy stays")
+        tables = _copy_tables(conn)
+        conn.execute("DETACH source")
+        conn.execute("CREATE SCHEMA serving")
+        conn.execute("CREATE TABLE serving.build_info AS SELECT ?::VARCHAR AS build_id, "
+                     "?::TIMESTAMP AS built_at, now()::TIMESTAMP AS published_at",
+                     [build_id, built_at.replace(tzinfo=None)])
+        conn.execute("CREATE TABLE serving.table_rows (table_name VARCHAR, row_count BIGINT)")
+        conn.executemany("INSERT INTO serving.table_rows VALUES (?, ?)", sorted(tables.items()))
+        for name in [*tables, "serving.build_info", "serving.table_rows"]:
+            schema, table = name.split(".")
+            final = parquet_dir / schema / f"{table}.parquet"
+            part = final.with_name(f".{final.name}.{os.getpid()}.part")
+            part.parent.mkdir(parents=True, exist_ok=True)
+            conn.execute(f'COPY "{schema}"."{table}" TO {_literal(str(part))} '
+                         "(FORMAT parquet, COMPRESSION zstd)")
+            parquet_parts.append((part, final))
+        conn.execute("CHECKPOINT")
+    except BaseException:
+        conn.close()
+        partial.unlink(missing_ok=True)
+        for part, _ in parquet_parts:
+            part.unlink(missing_ok=True)
+        raise
+    conn.close()
+    _fsync(partial)
+    os.replace(partial, target_dir / PUBLISHED_NAME)
+    for part, final in parquet_parts:
+        os.replace(part, final)
+    _drop_stale_parquet(parquet_dir, {final for _, final in parquet_parts})
+    return Published(build_id, target_dir / PUBLISHED_NAME, tables, parquet_dir,
+                     time.perf_counter() - started)
+
+
+def _fsync(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _drop_stale_parquet(parquet_dir: Path, current: set[Path]) -> None:
+    """A table that is no longer published loses its Parquet file too."""
+    for path in parquet_dir.glob("*/*.parquet"):
+        if path not in current:
+            path.unlink()
+
+
+def published_build(home: Path) -> tuple[str, datetime, datetime] | None:
+    """(build id, built at, published at) of the published copy, or None."""
+    path = serving_dir(home) / PUBLISHED_NAME
+    if not path.exists():
+        return None
+    with duckdb.connect(str(path), read_only=True) as conn:
+        return conn.execute("SELECT build_id, built_at, published_at FROM serving.build_info"
+                            ).fetchall()[0]

@@ -1,0 +1,60 @@
+"""The published copy for readers, as the last asset of a build (and of a forecast run).
+
+It runs only when everything upstream of it in the run succeeded and every check of the run
+passed, so a failed build leaves the previous published copy in place."""
+
+import dagster as dg
+
+from orchestration import settings
+from orchestration.assets.forecast import pipeline_forecast, revenue_forecast
+from orchestration.assets.payouts import commission_payouts
+from orchestration.assets.transform import warehouse_dbt_assets
+from orchestration.settings import WAREHOUSE_POOL
+
+PUBLISHED_KEY = dg.AssetKey(["serving", "published_warehouse"])
+
+
+def failed_checks(context: dg.AssetExecutionContext) -> list[str]:
+    """The checks of this run that failed with error severity (a warning does not stop it)."""
+    failed = []
+    for entry in context.instance.all_logs(
+            context.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION):
+        evaluation = entry.dagster_event.event_specific_data
+        if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
+            failed.append(f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}")
+    return failed
+
+
+@dg.asset(
+    key=PUBLISHED_KEY,
+    group_name="serving",
+    pool=WAREHOUSE_POOL,  # reads the build's file: no writer may hold it meanwhile
+    deps=[warehouse_dbt_assets, commission_payouts, revenue_forecast, pipeline_forecast],
+    kinds={"duckdb", "parquet"},
+    description="The copy of the BI-facing schemas (marts, forecast, finance) that readers "
+    "query: <home>/serving/warehouse.duckdb, replaced atomically after a clean build, and one "
+    "Parquet file per table under <home>/serving/parquet/<schema>/<table>.parquet.",
+)
+def published_warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    from models_py.serving.publish import PublishRefused, publish
+
+    failed = failed_checks(context)
+    if failed:
+        raise dg.Failure(description=f"not published: {len(failed)} check(s) failed ("
+                         f"{', '.join(sorted(failed)[:5])}); the previous published copy stays")
+    started = context.instance.get_run_stats(context.run_id).start_time or 0.0
+    from datetime import UTC, datetime
+
+    try:
+        published = publish(settings.warehouse_path(), settings.home(), context.run_id,
+                            datetime.fromtimestamp(started, UTC))
+    except PublishRefused as refused:
+        raise dg.Failure(description=f"not published: {refused}") from refused
+    return dg.MaterializeResult(metadata={
+        "path": dg.MetadataValue.path(str(published.path)),
+        "parquet": dg.MetadataValue.path(str(published.parquet_dir)),
+        "build_id": published.build_id,
+        "tables": len(published.tables),
+        "rows": sum(published.tables.values()),
+        "seconds": round(published.seconds, 2),
+    })
