@@ -129,3 +129,34 @@ def test_no_text_value_readers_see_is_an_email_or_a_phone_number(built_home, sma
             for (value,) in values:
                 assert not EMAIL.search(value), (schema, table, column, value)
                 assert not PHONE.search(value), (schema, table, column, value)
+
+
+def test_a_bi_tool_lists_the_marts_and_reads_column_descriptions_through_sqlalchemy(
+        built_home):
+    """As Superset or a notebook connects: SQLAlchemy + duckdb_engine, read-only, on the
+    published copy. Tables and descriptions are those the dbt YAML declares."""
+    import sqlalchemy
+    import yaml
+
+    from orchestration.settings import DBT_PROJECT_DIR
+
+    documented = {}
+    for path in (DBT_PROJECT_DIR / "models" / "marts").rglob("_*__models.yml"):
+        for model in yaml.safe_load(path.read_text(encoding="utf-8"))["models"]:
+            documented[model["name"]] = model
+    engine = sqlalchemy.create_engine(f"duckdb:///{published(built_home)}",
+                                      connect_args={"read_only": True})
+    try:
+        inspector = sqlalchemy.inspect(engine)
+        assert set(inspector.get_table_names(schema="marts")) == set(documented)
+        columns = {c["name"]: c for c in inspector.get_columns("fct_orders", schema="marts")}
+        for column in documented["fct_orders"]["columns"]:
+            assert columns[column["name"]]["comment"] == column["description"].strip()
+        assert inspector.get_table_comment("mart_rep_kpis", schema="marts")["text"] == \
+            documented["mart_rep_kpis"]["description"].strip()
+        with engine.connect() as connection:
+            rows = connection.execute(sqlalchemy.text(
+                "SELECT count(*) FROM marts.fct_orders")).scalar_one()
+        assert rows > 0
+    finally:
+        engine.dispose()
