@@ -12,7 +12,9 @@ import duckdb
 from ingest.contracts import ENTITIES, SQL_TYPES, Entity
 from ingest.sql import ident, qualified
 
-SCHEMAS = ("raw", "audit", "staging", "intermediate", "marts", "forecast", "finance")
+# The schemas ingest writes. Each other schema is created by what fills it (dbt, payouts,
+# forecasts), so a reader never finds an empty schema that only promises tables.
+SCHEMAS = ("raw", "audit")
 
 # Columns every raw table carries after the contract columns: where the row came from.
 RAW_METADATA_COLUMNS = (

@@ -160,3 +160,16 @@ def test_a_bi_tool_lists_the_marts_and_reads_column_descriptions_through_sqlalch
         assert rows > 0
     finally:
         engine.dispose()
+
+
+def test_no_schema_is_empty(built_home):
+    """A schema appears with its first table: after a build without forecasts there is no
+    `forecast` schema promising tables that are not there."""
+    with duckdb.connect(str(built_home / "warehouse.duckdb"), read_only=True) as conn:
+        empty = conn.execute(
+            "SELECT schema_name FROM duckdb_schemas() s WHERE NOT internal AND schema_name "
+            "NOT IN ('main') AND NOT EXISTS (SELECT 1 FROM duckdb_tables() t WHERE "
+            "t.schema_name = s.schema_name AND t.database_name = s.database_name) AND NOT "
+            "EXISTS (SELECT 1 FROM duckdb_views() v WHERE v.schema_name = s.schema_name "
+            "AND v.database_name = s.database_name AND NOT v.internal)").fetchall()
+    assert empty == []
