@@ -27,11 +27,17 @@ from orchestration.assets.payouts import (
 )
 from orchestration.assets.serving import published_warehouse
 from orchestration.assets.transform import warehouse_dbt_assets
+from orchestration.automation import (
+    BUILD_ALL_JOB,
+    daily_build,
+    new_landing_files,
+    report_failed_runs,
+)
 from orchestration.dbt import dbt_executable, dbt_project
 from orchestration.resources import warehouse_resource
 from orchestration.settings import export_env
 
-BUILD_ALL_JOB = "build_all"
+__all__ = ["BUILD_ALL_JOB", "build_definitions", "defs"]
 
 
 def build_definitions(loggers: Mapping[str, dg.LoggerDefinition] | None = None) -> dg.Definitions:
@@ -47,7 +53,8 @@ def build_definitions(loggers: Mapping[str, dg.LoggerDefinition] | None = None) 
                   - dg.AssetSelection.assets(EXPORTS_KEY, FORECAST_KEY, PIPELINE_KEY),
                   description="Load new landing files and rebuild every table."),
               lock_payout_period, export_payouts_job, forecast_revenue_job],
-        schedules=[monthly_payout_exports, monthly_forecast],
+        schedules=[daily_build, monthly_payout_exports, monthly_forecast],
+        sensors=[new_landing_files, report_failed_runs],
         resources={
             "warehouse": warehouse_resource(),
             "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),

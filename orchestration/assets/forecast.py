@@ -101,4 +101,5 @@ forecast_revenue_job = dg.define_asset_job(
         FORECAST_KEY, PIPELINE_KEY, dg.AssetKey(["serving", "published_warehouse"])),
     description="Forecast monthly net revenue (run on demand with `sales-wh forecast`).")
 # The 3rd of each month, when last month has closed and been loaded.
-monthly_forecast = dg.ScheduleDefinition(job=forecast_revenue_job, cron_schedule="0 5 3 * *")
+monthly_forecast = dg.ScheduleDefinition(job=forecast_revenue_job, cron_schedule="0 5 3 * *",
+                                       default_status=dg.DefaultScheduleStatus.RUNNING)

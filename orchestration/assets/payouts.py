@@ -123,4 +123,5 @@ export_payouts_job = dg.define_asset_job(
     description="Write finance's payout files for a month.")
 # On the 2nd of each month, last month's files (after the nightly build has computed it).
 monthly_payout_exports = dg.build_schedule_from_partitioned_job(
-    export_payouts_job, hour_of_day=6, day_of_month=2)
+    export_payouts_job, hour_of_day=6, day_of_month=2,
+    default_status=dg.DefaultScheduleStatus.RUNNING)
