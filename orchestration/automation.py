@@ -9,6 +9,9 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from orchestration import settings
+from orchestration.build_state import AUTOMATION_TAG
+
+AUTOMATION_TAGS = dict([AUTOMATION_TAG])
 
 BUILD_ALL_JOB = "build_all"
 SETTLE_ENV = "SALES_WH_SETTLE_SECONDS"
@@ -19,7 +22,7 @@ FAILURES_LOG = "failures.log"
 daily_build = dg.ScheduleDefinition(
     name="daily_build", job_name=BUILD_ALL_JOB, cron_schedule="0 6 * * *",
     execution_timezone="UTC", default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="Load what landed and rebuild every table, once a day.")
+    tags=AUTOMATION_TAGS, description="Load what landed and rebuild every table, once a day.")
 
 
 def settle_seconds() -> float:
@@ -45,7 +48,7 @@ def new_landing_files(context: dg.SensorEvaluationContext):
     context.log.info(f"{len(arrivals.new)} new file(s): {shown}")
     return dg.SensorResult(
         run_requests=[dg.RunRequest(run_key=arrivals.run_key, tags={
-            "sales_wh/trigger": "new_landing_files",
+            **AUTOMATION_TAGS, "sales_wh/trigger": "new_landing_files",
             "sales_wh/new_files": str(len(arrivals.new)),
             "sales_wh/first_new_file": arrivals.new[0][:200]})],
         cursor=dumps(arrivals.state))

@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 PID_TAG = "sales_wh/pid"
+# Runs a schedule or sensor starts (through the daemon) carry this tag.
+AUTOMATION_TAG = ("sales_wh/launched_by", "automation")
 HOST_TAG = "sales_wh/host"
 UNFINISHED = ("QUEUED", "NOT_STARTED", "STARTING", "STARTED", "CANCELING")
 
@@ -103,14 +105,23 @@ def clear_stale_runs(instance, say: Callable[[str], None], pool: str) -> None:
                     "run (killed?); marked failed by the next build, which freed its pool slot")
             say(f"note: run {run.run_id[:8]} of a build that died (PID {run.tags[PID_TAG]} is "
                 "gone) was marked failed and its warehouse slot freed")
+    for run in free_finished_slots(instance, say, pool):
+        where = (f"PID {run.tags[PID_TAG]}" if PID_TAG in run.tags
+                 else "launched from the Dagster UI, or by a sales-wh older than PID tags")
+        say(f"waiting for run {run.run_id[:8]} ({where}, {run.status.value}), which holds the "
+            "warehouse; it must finish first (if it is dead, terminate it in `sales-wh ui`)")
+
+
+def free_finished_slots(instance, say: Callable[[str], None], pool: str) -> list:
+    """Give back the pool slots of runs that have ended (a run whose worker was stopped can
+    end without releasing its slot); the unfinished runs that hold slots."""
     storage = instance.event_log_storage
+    holding = []
     for run_id in storage.get_concurrency_info(pool).active_run_ids:
         run = instance.get_run_by_id(run_id)
         if run is None or run.status.value not in UNFINISHED:
             storage.free_concurrency_slots_for_run(run_id)
             say(f"note: freed the warehouse slot held by finished run {run_id[:8]}")
         else:
-            where = (f"PID {run.tags[PID_TAG]}" if PID_TAG in run.tags
-                     else "launched from the Dagster UI, or by a sales-wh older than PID tags")
-            say(f"waiting for run {run_id[:8]} ({where}, {run.status.value}), which holds the "
-                "warehouse; it must finish first (if it is dead, terminate it in `sales-wh ui`)")
+            holding.append(run)
+    return holding

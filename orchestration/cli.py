@@ -6,7 +6,6 @@ import argparse
 import contextlib
 import os
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -172,12 +171,48 @@ def set_dbt_vars(args: argparse.Namespace) -> None:
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
+    from orchestration.supervise import supervise
+
     settings.configure(home_dir=args.home, landing_dir=args.landing, plans=args.plans)
     set_dbt_vars(args)
     command = [sys.executable, "-m", "dagster", "dev", "-m", "orchestration.definitions",
                "-h", args.host, "-p", str(args.port)]
     print(f"Dagster UI on http://{args.host}:{args.port} (instance {os.environ['DAGSTER_HOME']})")
-    return subprocess.call(command, cwd=settings.PROJECT_ROOT)
+    return supervise(command, settings.PROJECT_ROOT, on_stopped=_end_automation_runs)
+
+
+def cmd_daemon(args: argparse.Namespace) -> int:
+    """The schedules and sensors without the UI (dagster-daemon), until SIGTERM or Ctrl-C."""
+    from orchestration.supervise import supervise
+
+    settings.configure(home_dir=args.home, landing_dir=args.landing, plans=args.plans)
+    set_dbt_vars(args)
+    daemon = Path(sys.executable).parent / "dagster-daemon"
+    command = [str(daemon), "run", "-m", "orchestration.definitions"]
+    print(f"sales-wh daemon: schedules and sensors of {settings.home()} (landing "
+          f"{settings.landing()}); SIGTERM or Ctrl-C stops it and its runs", flush=True)
+    code = supervise(command, settings.PROJECT_ROOT, on_stopped=_end_automation_runs)
+    print("sales-wh daemon: stopped", flush=True)
+    return code
+
+
+def _end_automation_runs() -> None:
+    """The runs the schedules and sensors started died with the daemon: record them canceled
+    and give their warehouse slots back, so the next run does not wait for them."""
+    from dagster import DagsterInstance
+
+    from orchestration.build_state import (
+        AUTOMATION_TAG,
+        end_run,
+        free_finished_slots,
+        unfinished_runs,
+    )
+
+    with DagsterInstance.get() as instance:
+        for run in unfinished_runs(instance, dict([AUTOMATION_TAG])):
+            end_run(instance, run, canceled=True, why="the sales-wh daemon (or UI) stopped")
+            print(f"  run {run.run_id[:8]} ({run.job_name}) stopped with the daemon: canceled")
+        free_finished_slots(instance, lambda line: print(f"  {line}"), settings.WAREHOUSE_POOL)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -342,7 +377,8 @@ def parser() -> argparse.ArgumentParser:
     gen.set_defaults(func=cmd_generate)
 
     for name, helptext in (("build", "load new files and build every table through Dagster"),
-                           ("ui", "start the Dagster UI on this project")):
+                           ("ui", "start the Dagster UI on this project"),
+                           ("daemon", "run the schedules and sensors (no UI) until SIGTERM")):
         cmd = sub.add_parser(name, help=helptext, description=helptext)
         cmd.add_argument("--landing", default=None,
                          help="landing folder (default: $SALES_WH_LANDING or <home>/landing)")
@@ -365,6 +401,8 @@ def parser() -> argparse.ArgumentParser:
             cmd.add_argument("--host", default="127.0.0.1")
             cmd.add_argument("--port", type=int, default=3000)
             cmd.set_defaults(func=cmd_ui)
+        elif name == "daemon":
+            cmd.set_defaults(func=cmd_daemon)
         else:
             cmd.set_defaults(func=cmd_build)
     check = sub.add_parser(

@@ -9,6 +9,7 @@ import dagster as dg
 from models_py.files import atomic_write
 from models_py.forecasting.checks import CHECK_NAMES
 from orchestration import settings
+from orchestration.build_state import AUTOMATION_TAG
 from orchestration.resources import WarehouseResource
 from orchestration.settings import WAREHOUSE_POOL
 
@@ -102,4 +103,5 @@ forecast_revenue_job = dg.define_asset_job(
     description="Forecast monthly net revenue (run on demand with `sales-wh forecast`).")
 # The 3rd of each month, when last month has closed and been loaded.
 monthly_forecast = dg.ScheduleDefinition(job=forecast_revenue_job, cron_schedule="0 5 3 * *",
+                                       tags=dict([AUTOMATION_TAG]),
                                        default_status=dg.DefaultScheduleStatus.RUNNING)

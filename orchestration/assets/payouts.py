@@ -8,6 +8,7 @@ import dagster as dg
 from models_py.payouts.checks import CHECKS
 from orchestration import settings
 from orchestration.assets.transform import chosen_dbt_vars
+from orchestration.build_state import AUTOMATION_TAG
 from orchestration.resources import WarehouseResource
 from orchestration.settings import WAREHOUSE_POOL
 
@@ -123,5 +124,5 @@ export_payouts_job = dg.define_asset_job(
     description="Write finance's payout files for a month.")
 # On the 2nd of each month, last month's files (after the nightly build has computed it).
 monthly_payout_exports = dg.build_schedule_from_partitioned_job(
-    export_payouts_job, hour_of_day=6, day_of_month=2,
+    export_payouts_job, hour_of_day=6, day_of_month=2, tags=dict([AUTOMATION_TAG]),
     default_status=dg.DefaultScheduleStatus.RUNNING)
