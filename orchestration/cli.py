@@ -215,6 +215,20 @@ def _end_automation_runs() -> None:
         free_finished_slots(instance, lambda line: print(f"  {line}"), settings.WAREHOUSE_POOL)
 
 
+def cmd_status(args: argparse.Namespace) -> int:
+    """The home's state: last build, failures, checks, quarantine, freshness, locks, serving."""
+    from orchestration.status import status_lines
+
+    settings.configure(home_dir=args.home)
+    if not settings.dagster_home().exists() and not settings.warehouse_path().exists():
+        print(f"error: {settings.home()} has no warehouse yet; run `sales-wh build` first",
+              file=sys.stderr)
+        return 2
+    for line in status_lines(settings.home()):
+        print(line)
+    return 0
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     """Validate the landing folder's profiles and show what each file would load; no
     warehouse, no Dagster: safe while a build runs."""
@@ -433,6 +447,13 @@ def parser() -> argparse.ArgumentParser:
         "CSV and XLSX of the month's payouts and lines, and one HTML statement per rep, under "
         "<home>/exports/finance/<YYYY-MM>/ (provisional while the month is open; locking a "
         "month writes its final files).")
+    status = sub.add_parser(
+        "status", help="the state of a home: last build, failures, quarantine, locks, serving",
+        description="Print the last build and how it ended (failed steps and checks), what is "
+        "running, quarantined rows and their top reasons, sources without new files, locked "
+        "payout months and which build readers see. Safe while a build runs.")
+    status.add_argument("--home", default=None, help="folder of warehouse.duckdb")
+    status.set_defaults(func=cmd_status)
     retract = sub.add_parser(
         "retract", help="take a loaded file back out of the warehouse",
         description="Remove every row a file loaded (raw and quarantine); audit.load_log keeps "

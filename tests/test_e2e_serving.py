@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from test_e2e_cli_process import start_cli
+from test_e2e_cli_process import run_cli, start_cli, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -74,6 +74,9 @@ def test_a_reader_sees_the_old_or_the_new_warehouse_whole_while_a_build_runs(
         time.sleep(1.0)  # the reader is reading before the build starts
         build = start_cli(tmp_path / "build.log", "build", "--landing", str(landing),
                           "--home", str(home))
+        wait_for(tmp_path / "build.log", "built     raw/crm__accounts")
+        # `sales-wh status` during the build: it answers, and names the running build.
+        during = run_cli("status", "--home", str(home))
         assert build.wait(timeout=900) == 0, (tmp_path / "build.log").read_text()[-3000:]
         time.sleep(1.0)  # and goes on reading the new copy
     finally:
@@ -90,6 +93,13 @@ def test_a_reader_sees_the_old_or_the_new_warehouse_whole_while_a_build_runs(
     rows_by_build = {s["build"]: s["rows"] for s in seen}
     assert rows_by_build[after] >= rows_by_build[before] + 3  # dim_customer at least
     assert len(seen) > 20
+    assert during.returncode == 0, during.stderr
+    assert "running now" in during.stdout and "build_all" in during.stdout
+    assert f"published      build {before[:8]}" in during.stdout
+    after_status = run_cli("status", "--home", str(home))
+    assert f"last build     {after[:8]} SUCCESS" in after_status.stdout
+    assert f"published      build {after[:8]}" in after_status.stdout
+    assert "0 failed" in after_status.stdout and "Traceback" not in after_status.stderr
     # The build says where readers find it.
     assert "published      " in (tmp_path / "build.log").read_text()
     assert after[:8] in (tmp_path / "build.log").read_text()

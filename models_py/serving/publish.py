@@ -73,6 +73,35 @@ def _copy_tables(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return counts
 
 
+def _copy_load_summaries(conn: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
+    """What `sales-wh status` reports about loads, as of this build, so it never has to open
+    the build's file (a reader there would block the next build): per entity the files, rows
+    and newest load; the quarantine's reasons with their counts (no row contents)."""
+    conn.execute(f"ATTACH {_literal(str(warehouse))} AS source (READ_ONLY)")
+    try:
+        conn.execute("""
+            CREATE TABLE serving.load_summary AS
+            SELECT source || '/' || entity AS entity, count(*) AS files,
+                sum(rows_read) AS rows_read, sum(rows_loaded) AS rows_loaded,
+                sum(rows_quarantined) AS rows_quarantined, max(loaded_at) AS last_loaded_at
+            FROM source.audit.load_log WHERE status = 'loaded' GROUP BY 1 ORDER BY 1""")
+        conn.execute("""
+            CREATE TABLE serving.quarantine_reasons AS
+            SELECT source || '/' || entity AS entity, reason, count(*) AS row_count
+            FROM source.audit.quarantine GROUP BY ALL ORDER BY 3 DESC, 1, 2""")
+        has_locks = conn.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'source' AND "
+            "schema_name = 'finance' AND table_name = 'period_locks'").fetchall()[0][0]
+        if not has_locks:
+            conn.execute("CREATE TABLE serving.period_locks (period VARCHAR, locked_by "
+                         "VARCHAR, locked_at TIMESTAMP)")
+        else:
+            conn.execute("CREATE TABLE serving.period_locks AS SELECT period, locked_by, "
+                         "locked_at FROM source.finance.period_locks ORDER BY period")
+    finally:
+        conn.execute("DETACH source")
+
+
 def publish(warehouse: Path, home: Path, build_id: str, built_at: datetime) -> Published:
     """Copy the BI-facing tables of `warehouse` into a new published copy and Parquet files;
     raises PublishRefused (and leaves the previous copy) when they carry contact data."""
@@ -87,7 +116,9 @@ def publish(warehouse: Path, home: Path, build_id: str, built_at: datetime) -> P
     try:
         conn.execute("SET TimeZone = 'UTC'")
         conn.execute(f"ATTACH {_literal(str(warehouse))} AS source (READ_ONLY)")
-        leaks = contact_details(conn, BI_SCHEMAS, database="source")
+        leaks = contact_details(conn, BI_SCHEMAS, database="source") + [
+            leak for leak in contact_details(conn, ("audit",), database="source")
+            if leak[1] == "quarantine" and leak[2] == "reason"]
         if leaks:
             named = "; ".join(f"{s}.{t}.{c} ({n} rows, e.g. {e!r})" for s, t, c, n, e in leaks)
             raise PublishRefused(
@@ -101,7 +132,11 @@ def publish(warehouse: Path, home: Path, build_id: str, built_at: datetime) -> P
                      [build_id, built_at.replace(tzinfo=None)])
         conn.execute("CREATE TABLE serving.table_rows (table_name VARCHAR, row_count BIGINT)")
         conn.executemany("INSERT INTO serving.table_rows VALUES (?, ?)", sorted(tables.items()))
-        for name in [*tables, "serving.build_info", "serving.table_rows"]:
+        _copy_load_summaries(conn, warehouse)
+        serving_tables = [f"serving.{t}" for (t,) in conn.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'serving' AND "
+            "database_name = current_database() ORDER BY 1").fetchall()]
+        for name in [*tables, *serving_tables]:
             schema, table = name.split(".")
             final = parquet_dir / schema / f"{table}.parquet"
             part = final.with_name(f".{final.name}.{os.getpid()}.part")

@@ -5,7 +5,12 @@ ingest/quality.py on every load not yet passed: schema and types, required field
 within a file, value sets and ranges, and rows read = rows loaded + rows quarantined. When it
 fails, nothing downstream runs. `files_readable` fails (without blocking the other files) when
 a file was rejected whole or a profile is broken, so the run ends non-zero and says why.
+`fresh` warns when the entity has had no new file for longer than its limit (ingest/
+freshness.py; `<home>/freshness.yml`): an export that stopped is noticed before the numbers
+go stale.
 """
+
+from datetime import UTC, datetime
 
 import dagster as dg
 
@@ -13,6 +18,7 @@ from ingest.contracts import ENTITIES, Entity
 from ingest.contracts import entity as contract_entity
 from ingest.landing import ingest_entity
 from ingest.quality import validate_pending_loads
+from orchestration import settings
 from orchestration.interrupts import (
     interrupted,
     is_interruption,
@@ -46,6 +52,9 @@ def build_ingest_asset(entity: Entity) -> dg.AssetsDefinition:
                               "= loaded + quarantined"),
             dg.AssetCheckSpec("files_readable", asset=key,
                               description="no file of this entity was rejected whole"),
+            dg.AssetCheckSpec("fresh", asset=key,
+                              description="a new file arrived within the entity's limit "
+                              "(days, <home>/freshness.yml); a warning, not a stop"),
         ],
     )
     def _ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
@@ -64,6 +73,7 @@ def build_ingest_asset(entity: Entity) -> dg.AssetsDefinition:
                 f'SELECT count(*) FROM raw."{entity.table}"'
             ).fetchall()[0][0]
             suite = validate_pending_loads(conn, entity)
+            stale = freshness_of(conn, entity)
         for warning in outcome.warnings:
             context.log.warning(warning)
         for file in outcome.rejected:
@@ -104,8 +114,24 @@ def build_ingest_asset(entity: Entity) -> dg.AssetsDefinition:
             severity=dg.AssetCheckSeverity.ERROR,
             metadata={"problems": "\n".join(problems) or "none"},
         )
+        yield dg.AssetCheckResult(
+            check_name="fresh",
+            passed=stale is None or not stale.stale,
+            severity=dg.AssetCheckSeverity.WARN,
+            description=stale.describe() if stale else "no file received yet",
+            metadata={"days_since_new_file": round(stale.days, 2) if stale else None,
+                      "limit_days": stale.limit_days if stale else None},
+        )
 
     return _ingest
+
+
+def freshness_of(conn, entity: Entity):
+    from ingest.freshness import staleness
+
+    name = f"{entity.source}/{entity.name}"
+    return next((s for s in staleness(conn, settings.home(), datetime.now(UTC).replace(
+        tzinfo=None)) if s.entity == name), None)
 
 
 ingest_assets = [build_ingest_asset(entity) for entity in ENTITIES]

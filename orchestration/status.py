@@ -1,0 +1,122 @@
+"""`sales-wh status`: what state a home is in, for a person who was not watching.
+
+The last build (or build-like run) and how it ended, what failed and why, its checks, what is
+running now, quarantined rows and their commonest reasons, sources without new files, locked
+payout months, and which build readers see. It reads the Dagster instance and the published
+copy, never the build's own file: even a read-only reader there would stop a build from
+opening it, so loads, quarantine and locks are as of the last published build."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+BUILD_JOBS = ("build_all",)
+
+
+def _runs(instance, limit: int = 50) -> list:
+    return list(instance.get_runs(limit=limit))
+
+
+def describe_run(instance, run) -> list[str]:
+    from dagster import AssetCheckSeverity, DagsterEventType
+
+    from orchestration.summary import error_cause
+
+    stats = instance.get_run_stats(run.run_id)
+    started = (datetime.fromtimestamp(stats.start_time, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+               if stats.start_time else "not started")
+    took = (f", took {stats.end_time - stats.start_time:.0f}s"
+            if stats.start_time and stats.end_time else "")
+    trigger = run.tags.get("sales_wh/trigger") or (
+        "schedule" if "dagster/schedule_name" in run.tags else
+        "sales-wh CLI" if "sales_wh/pid" in run.tags else "UI or daemon")
+    lines = [f"  last build     {run.run_id[:8]} {run.status.value}, started {started}{took} "
+             f"(by {trigger})"]
+    for entry in instance.all_logs(run.run_id, of_type=DagsterEventType.STEP_FAILURE):
+        data = entry.dagster_event.event_specific_data
+        lines.append(f"  FAILED step    {entry.dagster_event.step_key}: "
+                     f"{error_cause(data.error) if data and data.error else 'no cause given'}")
+    if run.status.value in ("FAILURE", "CANCELED") and len(lines) == 1:
+        for entry in instance.all_logs(run.run_id, of_type=DagsterEventType.RUN_FAILURE):
+            lines.append(f"  FAILED run     {entry.message[:300]}")
+    passed = warned = failed = 0
+    for entry in instance.all_logs(run.run_id,
+                                   of_type=DagsterEventType.ASSET_CHECK_EVALUATION):
+        evaluation = entry.dagster_event.event_specific_data
+        if evaluation.passed:
+            passed += 1
+        elif evaluation.severity == AssetCheckSeverity.WARN:
+            warned += 1
+            lines.append(f"  WARNING        {evaluation.asset_key.to_user_string()} :: "
+                         f"{evaluation.check_name}")
+        else:
+            failed += 1
+            lines.append(f"  FAILED check   {evaluation.asset_key.to_user_string()} :: "
+                         f"{evaluation.check_name}")
+    lines.insert(1, f"  checks         {passed} passed, {warned} warned, {failed} failed")
+    return lines
+
+
+def published_lines(published: Path, home: Path) -> list[str]:
+    from ingest.freshness import staleness_of
+
+    with duckdb.connect(str(published), read_only=True) as conn:
+        build = conn.execute("SELECT build_id FROM serving.build_info").fetchall()[0][0]
+        summary = conn.execute(
+            "SELECT entity, files, rows_read, rows_quarantined, last_loaded_at "
+            "FROM serving.load_summary ORDER BY entity").fetchall()
+        reasons = conn.execute("SELECT entity, reason, row_count FROM serving."
+                               "quarantine_reasons ORDER BY row_count DESC, entity, reason "
+                               "LIMIT 5").fetchall()
+        locks = conn.execute("SELECT period, locked_by, locked_at FROM serving.period_locks "
+                             "ORDER BY period").fetchall()
+    files = sum(r[1] for r in summary)
+    quarantined = sum(r[3] for r in summary)
+    lines = [f"  loads          {files} files, {sum(r[2] for r in summary):,} rows read, "
+             f"{quarantined:,} quarantined (as of build {build[:8]})"]
+    for entity, reason, count in reasons:
+        lines.append(f"    {count:>8,}  {entity}: {reason[:110]}")
+    if quarantined:
+        lines.append("    rows, with file and line: audit.quarantine in the warehouse")
+    stale = [s for s in staleness_of([(r[0], r[4]) for r in summary], home,
+                                     datetime.now(UTC).replace(tzinfo=None)) if s.stale]
+    lines.append(f"  freshness      {len(stale)} source(s) without a new file within their "
+                 "limit" if stale else "  freshness      every source within its limit")
+    lines += [f"    {s.describe()}" for s in stale]
+    lines.append("  payouts        locked: " + (", ".join(p for p, _, _ in locks)
+                 + f" (last by {locks[-1][1]} at {locks[-1][2]:%Y-%m-%d %H:%M})"
+                 if locks else "none"))
+    return lines
+
+
+def status_lines(home: Path) -> list[str]:
+    from dagster import DagsterInstance
+
+    from models_py.serving.publish import published_build, serving_dir
+    from orchestration.build_state import unfinished_runs
+
+    lines = [f"status of {home}"]
+    with DagsterInstance.get() as instance:
+        builds = [r for r in _runs(instance) if r.job_name in BUILD_JOBS]
+        lines += describe_run(instance, builds[0]) if builds else ["  last build     none"]
+        for run in unfinished_runs(instance):
+            lines.append(f"  running now    {run.run_id[:8]} {run.job_name} "
+                         f"({run.status.value})")
+    try:
+        published = published_build(home)
+        if published:
+            lines += published_lines(serving_dir(home) / "warehouse.duckdb", home)
+    except duckdb.Error as exc:
+        published = None
+        lines.append(f"  published      unreadable: {str(exc).splitlines()[0][:160]}")
+    if published:
+        build_id, built_at, published_at = published
+        lines.append(f"  published      build {build_id[:8]} (started {built_at:%Y-%m-%d %H:%M}"
+                     f"), published {published_at:%Y-%m-%d %H:%M} UTC: "
+                     f"{serving_dir(home) / 'warehouse.duckdb'}")
+    elif not any(line.startswith("  published") for line in lines):
+        lines.append("  published      nothing yet (no build has passed every check)")
+    return lines
