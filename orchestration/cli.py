@@ -229,6 +229,84 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_metrics(args: argparse.Namespace) -> int:
+    """The semantic layer: list the metrics, or query them from the published copy."""
+    from models_py.serving.metrics import SEMANTIC_MANIFEST, Metrics, write_csv
+    from models_py.serving.publish import PUBLISHED_NAME, serving_dir
+
+    started = time.perf_counter()
+    settings.configure(home_dir=args.home)
+    manifest = settings.DBT_PROJECT_DIR / "target" / SEMANTIC_MANIFEST
+    if not manifest.exists():  # a fresh checkout: parse the project once (a few seconds)
+        from orchestration.dbt import ensure_manifest
+
+        ensure_manifest()
+    try:
+        metrics = Metrics(manifest, serving_dir(settings.home()) / PUBLISHED_NAME)
+    except FileNotFoundError as missing:
+        print(f"error: {missing}", file=sys.stderr)
+        return 2
+    try:
+        if args.action == "list":
+            for name, description, dimensions in metrics.list():
+                print(f"{name:<28} {description}")
+                if args.dimensions:
+                    print(f"{'':<28} by: {', '.join(dimensions)}")
+            return 0
+        if not args.metrics:
+            print("error: --metrics is required (see `sales-wh metrics list`)", file=sys.stderr)
+            return 2
+        try:
+            result = metrics.query(_names(args.metrics), _names(args.group_by),
+                                   where=args.where, order_by=_names(args.order_by),
+                                   limit=args.limit)
+        except Exception as exc:  # MetricFlow explains unknown names and bad filters well
+            print(f"error: {' '.join(str(exc).split())[:1500]}", file=sys.stderr)
+            return 2
+    finally:
+        metrics.close()
+    if args.csv:
+        write_csv(result, Path(args.csv))
+        print(f"{len(result.rows)} rows written to {args.csv}")
+    else:
+        for line in format_table(result.columns, result.rows):
+            print(line)
+    if args.sql:
+        print(result.sql)
+    print(f"{len(result.rows)} rows; query {result.seconds:.2f}s, wall "
+          f"{time.perf_counter() - started:.2f}s", file=sys.stderr)
+    return 0
+
+
+def _names(text: str | None) -> list[str]:
+    return [part.strip() for part in (text or "").split(",") if part.strip()]
+
+
+def format_table(columns: list[str], rows: list[tuple]) -> list[str]:
+    """Rows as aligned text: dates as dates, numbers right-aligned, null as empty."""
+    import datetime as dt
+
+    def cell(value) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, dt.datetime) and value.time() == dt.time():
+            return value.date().isoformat()
+        if isinstance(value, float):
+            return f"{value:.4f}"
+        if type(value).__name__ == "Decimal":  # money: to the cent (exact in --csv)
+            return f"{value:,.2f}"
+        return str(value)
+
+    texts = [[cell(v) for v in row] for row in rows]
+    widths = [max([len(c)] + [len(r[i]) for r in texts]) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
+    for row, raw in zip(texts, rows, strict=True):
+        lines.append("  ".join(
+            text.rjust(w) if isinstance(value, int | float) or type(value).__name__ == "Decimal"
+            else text.ljust(w) for text, w, value in zip(row, widths, raw, strict=True)))
+    return lines
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     """Validate the landing folder's profiles and show what each file would load; no
     warehouse, no Dagster: safe while a build runs."""
@@ -447,6 +525,28 @@ def parser() -> argparse.ArgumentParser:
         "CSV and XLSX of the month's payouts and lines, and one HTML statement per rep, under "
         "<home>/exports/finance/<YYYY-MM>/ (provisional while the month is open; locking a "
         "month writes its final files).")
+    metrics = sub.add_parser(
+        "metrics", help="the semantic layer: list metrics, or query them from the published copy",
+        description="Metrics defined once in dbt_project/models/semantic (MetricFlow), answered "
+        "from <home>/serving/warehouse.duckdb by MetricFlow's Python engine, read-only. Example: "
+        "sales-wh metrics query --metrics win_rate,net_revenue --group-by "
+        "metric_time__month,rep__region")
+    metrics.add_argument("action", choices=["list", "query"])
+    metrics.add_argument("--home", default=None, help="folder of the warehouse and serving/")
+    metrics.add_argument("--metrics", default=None, help="comma-separated metric names")
+    metrics.add_argument("--group-by", default=None,
+                         help="comma-separated: metric_time__month, rep__region, "
+                         "customer__region, order_line__channel ...")
+    metrics.add_argument("--where", action="append", default=None,
+                         help="a filter, e.g. \"{{ Dimension('rep__region') }} = 'East'\" "
+                         "(repeatable)")
+    metrics.add_argument("--order-by", default=None, help="comma-separated; -name descends")
+    metrics.add_argument("--limit", type=int, default=None)
+    metrics.add_argument("--csv", default=None, metavar="FILE", help="write the rows to FILE")
+    metrics.add_argument("--sql", action="store_true", help="also print the SQL MetricFlow ran")
+    metrics.add_argument("--dimensions", action="store_true",
+                         help="list: also show the dimensions of each metric")
+    metrics.set_defaults(func=cmd_metrics)
     status = sub.add_parser(
         "status", help="the state of a home: last build, failures, quarantine, locks, serving",
         description="Print the last build and how it ended (failed steps and checks), what is "
