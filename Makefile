@@ -40,10 +40,12 @@ bench-forecast: install
 	$(RUN) --group bench python bench/forecast_panel.py
 
 # dbt docs (models, columns, tests, lineage from sources to exposures) for data/warehouse.duckdb
+# `make docs WH_HOME=/srv/sales` documents another home's warehouse (default: data/).
+WH_HOME ?= data
 docs: install
-	cd dbt_project && SALES_WH_WAREHOUSE=$(CURDIR)/data/warehouse.duckdb $(abspath $(UV)) run --frozen \
+	cd dbt_project && SALES_WH_WAREHOUSE=$(abspath $(WH_HOME))/warehouse.duckdb $(abspath $(UV)) run --frozen \
 		dbt docs generate --profiles-dir . && \
-	SALES_WH_WAREHOUSE=$(CURDIR)/data/warehouse.duckdb $(abspath $(UV)) run --frozen \
+	SALES_WH_WAREHOUSE=$(abspath $(WH_HOME))/warehouse.duckdb $(abspath $(UV)) run --frozen \
 		dbt docs serve --profiles-dir . --port 8080 --host 127.0.0.1
 
 clean:
