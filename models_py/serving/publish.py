@@ -42,6 +42,7 @@ class Published:
     tables: dict[str, int]  # "schema.table" -> rows
     parquet_dir: Path
     seconds: float
+    preview: str = ""  # the latest months by region, as a Markdown table (for the UI)
 
 
 def serving_dir(home: Path) -> Path:
@@ -144,6 +145,7 @@ def publish(warehouse: Path, home: Path, build_id: str, built_at: datetime) -> P
             conn.execute(f'COPY "{schema}"."{table}" TO {_literal(str(part))} '
                          "(FORMAT parquet, COMPRESSION zstd)")
             parquet_parts.append((part, final))
+        preview = _preview(conn) if "marts.mart_region_kpis" in tables else ""
         conn.execute("CHECKPOINT")
     except BaseException:
         conn.close()
@@ -158,7 +160,22 @@ def publish(warehouse: Path, home: Path, build_id: str, built_at: datetime) -> P
         os.replace(part, final)
     _drop_stale_parquet(parquet_dir, {final for _, final in parquet_parts})
     return Published(build_id, target_dir / PUBLISHED_NAME, tables, parquet_dir,
-                     time.perf_counter() - started)
+                     time.perf_counter() - started, preview)
+
+
+def _preview(conn: duckdb.DuckDBPyConnection) -> str:
+    """The last three months of mart_region_kpis: what a person checks first."""
+    rows = conn.execute(
+        "SELECT strftime(month, '%Y-%m'), region, net_revenue, attainment, win_rate "
+        "FROM marts.mart_region_kpis WHERE month >= (SELECT max(month) FROM "
+        "marts.mart_region_kpis) - INTERVAL 2 MONTH ORDER BY month DESC, region").fetchall()
+    lines = ["| month | region | net revenue | attainment | win rate |",
+             "|---|---|---:|---:|---:|"]
+    for month, region, revenue, attainment, win_rate in rows:
+        lines.append(f"| {month} | {region} | {revenue:,.2f} | "
+                     f"{'' if attainment is None else f'{attainment:.0%}'} | "
+                     f"{'' if win_rate is None else f'{win_rate:.0%}'} |")
+    return "\n".join(lines)
 
 
 def _fsync(path: Path) -> None:

@@ -82,6 +82,10 @@ def build_ingest_asset(entity: Entity) -> dg.AssetsDefinition:
             context.log.error(problem)
         loaded = [f for f in outcome.files if f.status == "loaded"]
         seconds = sum(f.seconds for f in loaded)
+        reasons: dict[str, int] = {}
+        for file in loaded:
+            for reason, count in file.reasons.items():
+                reasons[reason] = reasons.get(reason, 0) + count
         yield dg.MaterializeResult(
             metadata={
                 "files_loaded": len(loaded),
@@ -93,6 +97,9 @@ def build_ingest_asset(entity: Entity) -> dg.AssetsDefinition:
                 "rows_quarantined": outcome.total("rows_quarantined"),
                 "rows_per_second": round(outcome.total("rows_read") / seconds) if seconds else 0,
                 "dagster/row_count": int(table_rows),
+                # Why rows went to quarantine this run, commonest first (file and line of each
+                # are in audit.quarantine).
+                "quarantine_reasons": dg.MetadataValue.md(_reasons_table(reasons)),
             }
         )
         yield dg.AssetCheckResult(
@@ -124,6 +131,15 @@ def build_ingest_asset(entity: Entity) -> dg.AssetsDefinition:
         )
 
     return _ingest
+
+
+def _reasons_table(reasons: dict[str, int], top: int = 5) -> str:
+    if not reasons:
+        return "none"
+    lines = ["| rows | reason |", "|---:|---|"]
+    for reason, count in sorted(reasons.items(), key=lambda r: (-r[1], r[0]))[:top]:
+        lines.append(f"| {count:,} | {reason.replace('|', '/')[:200]} |")
+    return "\n".join(lines)
 
 
 def freshness_of(conn, entity: Entity):

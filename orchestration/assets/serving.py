@@ -51,6 +51,10 @@ def published_warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResu
     except PublishRefused as refused:
         raise dg.Failure(description=f"not published: {refused}") from refused
     return dg.MaterializeResult(metadata={
+        "tables_and_rows": dg.MetadataValue.md("\n".join(
+            ["| table | rows |", "|---|---:|"]
+            + [f"| {name} | {rows:,} |" for name, rows in sorted(published.tables.items())])),
+        "preview": dg.MetadataValue.md(published.preview),
         "path": dg.MetadataValue.path(str(published.path)),
         "parquet": dg.MetadataValue.path(str(published.parquet_dir)),
         "build_id": published.build_id,
