@@ -3,6 +3,8 @@
 It runs only when everything upstream of it in the run succeeded and every check of the run
 passed, so a failed build leaves the previous published copy in place."""
 
+from datetime import timedelta
+
 import dagster as dg
 
 from orchestration import settings
@@ -31,6 +33,10 @@ def failed_checks(context: dg.AssetExecutionContext) -> list[str]:
     pool=WAREHOUSE_POOL,  # reads the build's file: no writer may hold it meanwhile
     deps=[warehouse_dbt_assets, commission_payouts, revenue_forecast, pipeline_forecast],
     kinds={"duckdb", "parquet"},
+    # Readers' data is built daily: a copy older than a day and a bit is flagged in the UI
+    # (warn), older than two days fails its freshness (the daily build is not succeeding).
+    freshness_policy=dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=50),
+                                                    warn_window=timedelta(hours=26)),
     description="The copy of the BI-facing schemas (marts, forecast, finance) that readers "
     "query: <home>/serving/warehouse.duckdb, replaced atomically after a clean build, and one "
     "Parquet file per table under <home>/serving/parquet/<schema>/<table>.parquet.",
