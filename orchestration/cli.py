@@ -513,26 +513,24 @@ def parser() -> argparse.ArgumentParser:
         "while they have unresolved exceptions.")
     lock.add_argument("--by", default=None, help="who locks (default: $SALES_WH_USER or the "
                       "login name)")
-    forecast = sub.add_parser(
-        "forecast", help="forecast monthly net revenue now (the monthly schedule's job)",
-        description="Forecast 12 months of net revenue for the company, regions, channels, "
-        "categories and region x category, reconciled; every run is kept in "
-        "forecast.revenue_forecast.")
-    forecast.add_argument("--home", default=None, help="folder of warehouse.duckdb")
-    forecast.set_defaults(func=cmd_forecast)
+    _home_command(
+        sub, "forecast", cmd_forecast,
+        "forecast monthly net revenue now (the monthly schedule's job)",
+        "Forecast 12 months of net revenue for the company, regions, channels, categories and "
+        "region x category, reconciled; every run is kept in forecast.revenue_forecast.")
     _month_command(
         sub, "export-payouts", cmd_export_payouts, "write a month's payout files for finance",
         "CSV and XLSX of the month's payouts and lines, and one HTML statement per rep, under "
         "<home>/exports/finance/<YYYY-MM>/ (provisional while the month is open; locking a "
         "month writes its final files).")
-    metrics = sub.add_parser(
-        "metrics", help="the semantic layer: list metrics, or query them from the published copy",
-        description="Metrics defined once in dbt_project/models/semantic (MetricFlow), answered "
-        "from <home>/serving/warehouse.duckdb by MetricFlow's Python engine, read-only. Example: "
+    metrics = _home_command(
+        sub, "metrics", cmd_metrics,
+        "the semantic layer: list metrics, or query them from the published copy",
+        "Metrics defined once in dbt_project/models/semantic (MetricFlow), answered from "
+        "<home>/serving/warehouse.duckdb by MetricFlow's Python engine, read-only. Example: "
         "sales-wh metrics query --metrics win_rate,net_revenue --group-by "
         "metric_time__month,rep__region")
     metrics.add_argument("action", choices=["list", "query"])
-    metrics.add_argument("--home", default=None, help="folder of the warehouse and serving/")
     metrics.add_argument("--metrics", default=None, help="comma-separated metric names")
     metrics.add_argument("--group-by", default=None,
                          help="comma-separated: metric_time__month, rep__region, "
@@ -546,21 +544,17 @@ def parser() -> argparse.ArgumentParser:
     metrics.add_argument("--sql", action="store_true", help="also print the SQL MetricFlow ran")
     metrics.add_argument("--dimensions", action="store_true",
                          help="list: also show the dimensions of each metric")
-    metrics.set_defaults(func=cmd_metrics)
-    status = sub.add_parser(
-        "status", help="the state of a home: last build, failures, quarantine, locks, serving",
-        description="Print the last build and how it ended (failed steps and checks), what is "
-        "running, quarantined rows and their top reasons, sources without new files, locked "
-        "payout months and which build readers see. Safe while a build runs.")
-    status.add_argument("--home", default=None, help="folder of warehouse.duckdb")
-    status.set_defaults(func=cmd_status)
-    retract = sub.add_parser(
-        "retract", help="take a loaded file back out of the warehouse",
-        description="Remove every row a file loaded (raw and quarantine); audit.load_log keeps "
-        "the history as 'retracted'. Use it when a delivered file was wrong.")
+    _home_command(
+        sub, "status", cmd_status,
+        "the state of a home: last build, failures, quarantine, locks, serving",
+        "Print the last build and how it ended (failed steps and checks), what is running, "
+        "quarantined rows and their top reasons, sources without new files, locked payout "
+        "months and which build readers see. Safe while a build runs.")
+    retract = _home_command(
+        sub, "retract", cmd_retract, "take a loaded file back out of the warehouse",
+        "Remove every row a file loaded (raw and quarantine); audit.load_log keeps the history "
+        "as 'retracted'. Use it when a delivered file was wrong.")
     retract.add_argument("file_path", help="as in audit.load_log, e.g. crm/reps/2026-11-28.csv")
-    retract.add_argument("--home", default=None, help="folder of warehouse.duckdb")
-    retract.set_defaults(func=cmd_retract)
     return top
 
 
@@ -573,12 +567,20 @@ def month(text: str) -> str:
     return text
 
 
+def _home_command(sub, name: str, func, helptext: str,
+                  description: str) -> argparse.ArgumentParser:
+    """A subcommand that works on one home (its warehouse, its Dagster instance)."""
+    command = sub.add_parser(name, help=helptext, description=description)
+    command.add_argument("--home", default=None,
+                         help="folder of warehouse.duckdb (default: $SALES_WH_HOME or ./data)")
+    command.set_defaults(func=func)
+    return command
+
+
 def _month_command(sub, name: str, func, helptext: str,
                    description: str) -> argparse.ArgumentParser:
-    command = sub.add_parser(name, help=helptext, description=description)
+    command = _home_command(sub, name, func, helptext, description)
     command.add_argument("period", metavar="YYYY-MM", type=month)
-    command.add_argument("--home", default=None, help="folder of warehouse.duckdb")
-    command.set_defaults(func=func)
     return command
 
 
