@@ -74,6 +74,23 @@ def _copy_tables(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return counts
 
 
+# Who did something in the warehouse (locked a month, approved an adjustment): staff, often
+# written as an email. Readers see who, not how to reach them: the first letter and the
+# domain ("c*****@example.com"); the build's own tables keep the full value for audit.
+STAFF_IDENTITY_COLUMNS = ("locked_by", "approved_by")
+
+
+def _mask_staff_identities(conn: duckdb.DuckDBPyConnection) -> None:
+    columns = conn.execute(
+        "SELECT schema_name, table_name, column_name FROM duckdb_columns() WHERE "
+        "database_name = current_database() AND data_type = 'VARCHAR' AND column_name IN "
+        f"{STAFF_IDENTITY_COLUMNS} ORDER BY ALL").fetchall()
+    for schema, table, column in columns:
+        name = f'"{column}"'
+        conn.execute(f'UPDATE "{schema}"."{table}" SET {name} = regexp_replace({name}, '
+                     f"'^(.)[^@]*@', '\\1*****@') WHERE {name} LIKE '%@%'")
+
+
 def _copy_load_summaries(conn: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
     """What `sales-wh status` reports about loads, as of this build, so it never has to open
     the build's file (a reader there would block the next build): per entity the files, rows
@@ -117,14 +134,6 @@ def publish(warehouse: Path, home: Path, build_id: str, built_at: datetime) -> P
     try:
         conn.execute("SET TimeZone = 'UTC'")
         conn.execute(f"ATTACH {_literal(str(warehouse))} AS source (READ_ONLY)")
-        leaks = contact_details(conn, BI_SCHEMAS, database="source") + [
-            leak for leak in contact_details(conn, ("audit",), database="source")
-            if leak[1] == "quarantine" and leak[2] == "reason"]
-        if leaks:
-            named = "; ".join(f"{s}.{t}.{c} ({n} rows, e.g. {e!r})" for s, t, c, n, e in leaks)
-            raise PublishRefused(
-                f"contact details in BI-facing columns: {named}. Mask or drop them in the "
-                "model (they belong in staging); the previous published copy stays")
         tables = _copy_tables(conn)
         conn.execute("DETACH source")
         conn.execute("CREATE SCHEMA serving")
@@ -134,6 +143,15 @@ def publish(warehouse: Path, home: Path, build_id: str, built_at: datetime) -> P
         conn.execute("CREATE TABLE serving.table_rows (table_name VARCHAR, row_count BIGINT)")
         conn.executemany("INSERT INTO serving.table_rows VALUES (?, ?)", sorted(tables.items()))
         _copy_load_summaries(conn, warehouse)
+        _mask_staff_identities(conn)
+        # The guarantee is checked on what readers will get, after masking.
+        database = conn.execute("SELECT current_database()").fetchall()[0][0]
+        leaks = contact_details(conn, (*BI_SCHEMAS, "serving"), database=database)
+        if leaks:
+            named = "; ".join(f"{s}.{t}.{c} ({n} rows, e.g. {e!r})" for s, t, c, n, e in leaks)
+            raise PublishRefused(
+                f"contact details in BI-facing columns: {named}. Mask or drop them in the "
+                "model (they belong in staging); the previous published copy stays")
         serving_tables = [f"serving.{t}" for (t,) in conn.execute(
             "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'serving' AND "
             "database_name = current_database() ORDER BY 1").fetchall()]
