@@ -164,6 +164,9 @@ def test_a_bi_tool_lists_the_marts_and_reads_column_descriptions_through_sqlalch
             assert columns[column["name"]]["comment"] == column["description"].strip()
         assert inspector.get_table_comment("mart_rep_kpis", schema="marts")["text"] == \
             documented["mart_rep_kpis"]["description"].strip()
+        # The tables Python writes are described too.
+        for table in inspector.get_table_names(schema="finance"):
+            assert inspector.get_table_comment(table, schema="finance")["text"], table
         with engine.connect() as connection:
             rows = connection.execute(sqlalchemy.text(
                 "SELECT count(*) FROM marts.fct_orders")).scalar_one()

@@ -32,6 +32,8 @@ from datetime import date, timedelta
 import duckdb
 import numpy as np
 
+from models_py.describe import describe_tables
+
 SIMULATIONS = 20_000
 SEED = 20261130
 PRIOR_WEIGHT = 5.0
@@ -288,6 +290,12 @@ def pipeline_run(conn: duckdb.DuckDBPyConnection, run_id: str) -> tuple[list[Qua
                                                                        list[tuple]]:
     for ddl in DDL:
         conn.execute(ddl)
+    describe_tables(conn, {
+        "forecast.pipeline_forecast": "Bookings of the current and next quarter [run x "
+        "quarter]: closed-won so far + open deals at their learned chance of winning within the "
+        "quarter + new business, P10/P50/P90 by seeded Monte Carlo; the reps' commit beside it.",
+        "forecast.pipeline_backtest": "The pipeline forecast replayed on day 1 of each past "
+        "quarter against what was won in it [run x quarter]."})
     deals, day = read_deals(conn)
     quarters = forecast_pipeline(deals, day)
     backtest = backtest_pipeline(deals, day)

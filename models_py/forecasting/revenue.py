@@ -20,6 +20,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from models_py.describe import describe_tables
 from models_py.forecasting.reconcile import Hierarchy, fix_parent, reconcile
 
 HORIZON = 12
@@ -109,6 +110,13 @@ def forecast_revenue(conn: duckdb.DuckDBPyConnection, run_id: str,
     started = time.perf_counter()
     for ddl in DDL:
         conn.execute(ddl)
+    describe_tables(conn, {
+        "forecast.revenue_forecast": "Monthly net revenue forecasts [run x series x month]: "
+        "yhat with 80/95 % intervals, reconciled so children sum to parents; every run kept "
+        "(run_id, trained_through) to compare this month's forecast with last month's.",
+        "forecast.backtest_metrics": "Rolling-origin backtest of every candidate model "
+        "[run x series x model x origin]: MASE, RMSSE, WAPE, sMAPE, seasonal-naive skill; "
+        "is_chosen marks the model each series uses."})
     series, last = history(conn)
     run = RevenueRun(last, len(series), company_history=series.get(("company", "company")))
     if not series:

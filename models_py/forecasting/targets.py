@@ -17,6 +17,8 @@ import math
 
 import duckdb
 
+from models_py.describe import describe_tables
+
 Z80 = 1.2815515655446004
 
 DDL = """CREATE TABLE IF NOT EXISTS forecast.forecast_vs_target (
@@ -39,6 +41,9 @@ def probability_at_least(threshold: float, yhat: float, lo80: float, hi80: float
 def forecast_vs_target(conn: duckdb.DuckDBPyConnection, run_id: str) -> int:
     """Write the run's rows; returns how many months had a target or a quota."""
     conn.execute(DDL)
+    describe_tables(conn, {"forecast.forecast_vs_target": (
+        "The forecast against revenue targets and summed quotas [run x company/region x "
+        "month]: gaps and the probability of reaching each, from the predictive distribution.")})
     forecasts = conn.execute(
         "SELECT trained_through, level, series, month, yhat, lo80, hi80 "
         "FROM forecast.revenue_forecast WHERE run_id = ? AND level IN ('company', 'region') "

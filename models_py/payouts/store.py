@@ -16,6 +16,7 @@ from decimal import Decimal
 
 import duckdb
 
+from models_py.describe import describe_tables
 from models_py.payouts.engine import (
     Adjustment,
     Credit,
@@ -90,10 +91,30 @@ class LockError(Exception):
     """A period cannot be locked; the message says why and what to do."""
 
 
+DESCRIPTIONS = {
+    "finance.commission_payout_lines": "Every commission line (commission, cap, SPIFF, "
+    "contest, override, draw, clawback, adjustment) per rep and period, with the plan, rate and "
+    "basis it came from (PAYOUTS.md); locked periods copied verbatim from locked_payout_lines.",
+    "finance.locked_payout_lines": "The lines of locked periods, frozen at lock time; never "
+    "change.",
+    "finance.commission_payouts": "Per rep and period: credit, quota, attainment, each kind of "
+    "line summed, and the total payable (lines summed, exact to the cent).",
+    "finance.locked_payouts": "The payouts of locked periods, frozen at lock time.",
+    "finance.commission_exceptions": "What blocks a period: a rep with credit but no quota, no "
+    "plan in force, an unknown currency...; a period does not lock while it has these.",
+    "finance.payout_credits": "The credited orders behind each rep's credit per period (the "
+    "basis of clawbacks).",
+    "finance.locked_credits": "The credited orders of locked periods, frozen at lock time.",
+    "finance.period_locks": "Locked payout periods: when, by whom (masked in the published "
+    "copy), from which run.",
+}
+
+
 def ensure_tables(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute("CREATE SCHEMA IF NOT EXISTS finance")
     for ddl in DDL:
         conn.execute(ddl)
+    describe_tables(conn, DESCRIPTIONS)
 
 
 def _month(value: date) -> str:
