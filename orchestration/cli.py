@@ -70,12 +70,56 @@ def cmd_build(args: argparse.Namespace) -> int:
             if problem:
                 print(f"error: {problem}; nothing was loaded or rebuilt", file=sys.stderr)
                 return 2
-            return _run_build(started)
+            before = _build_fingerprint()
+            if not args.force and _nothing_new(before, started):
+                return 0
+            code = _run_build(started)
+            if code == 0:  # the warehouse as this build left it, with what it was built from
+                from orchestration.nothing_new import record
+
+                after = _build_fingerprint()
+                record(settings.home(), _last_run_id(), {
+                    **before, "warehouse": after["warehouse"], "published": after["published"]})
+            return code
     except KeyboardInterrupt:
         print("\ninterrupted: the build stopped; each file loads in one transaction, so the "
               "warehouse keeps its last complete state. Run `sales-wh build` again to go on.",
               file=sys.stderr)
         return 130
+
+
+def _build_fingerprint() -> dict[str, str]:
+    from orchestration.nothing_new import fingerprint
+    from orchestration.settings import DBT_VARS_ENV
+
+    options = {"dbt_vars": os.environ.get(DBT_VARS_ENV), "plans": str(settings.plans_dir()),
+               "landing": str(settings.landing())}
+    return fingerprint(settings.landing(), settings.warehouse_path(),
+                       settings.home() / "serving" / "warehouse.duckdb", settings.PROJECT_ROOT,
+                       options)
+
+
+def _nothing_new(current: dict[str, str], started: float) -> bool:
+    """Say so and stop when nothing changed since the last successful build."""
+    from orchestration.nothing_new import changed_parts, last_build
+
+    if changed_parts(settings.home(), current) != []:
+        return False
+    run_id = last_build(settings.home())["run_id"]
+    print(f"nothing new since build {run_id[:8]}: the same landing files, options, code and "
+          f"warehouse, so there is nothing to load or rebuild; readers keep that build "
+          f"({time.perf_counter() - started:.1f}s; `sales-wh build --force` rebuilds anyway)")
+    return True
+
+
+def _last_run_id() -> str:
+    from dagster import DagsterInstance, RunsFilter
+
+    from orchestration.definitions import BUILD_ALL_JOB
+
+    with DagsterInstance.get() as instance:
+        runs = instance.get_runs(filters=RunsFilter(job_name=BUILD_ALL_JOB), limit=1)
+        return runs[0].run_id if runs else "unknown"
 
 
 def _interrupt(signum, frame) -> None:
@@ -158,7 +202,7 @@ def set_dbt_vars(args: argparse.Namespace) -> None:
     """Pass --as-of and --reporting-currency to dbt (through the environment of its process)."""
     import json
 
-    from orchestration.assets.transform import DBT_VARS_ENV
+    from orchestration.settings import DBT_VARS_ENV
 
     chosen = {}
     if getattr(args, "as_of", None):
@@ -496,6 +540,8 @@ def parser() -> argparse.ArgumentParser:
         elif name == "daemon":
             cmd.set_defaults(func=cmd_daemon)
         else:
+            cmd.add_argument("--force", action="store_true",
+                             help="rebuild even when nothing changed since the last build")
             cmd.set_defaults(func=cmd_build)
     check = sub.add_parser(
         "check", help="validate profiles and show what each landing file would load",

@@ -17,6 +17,8 @@ DAGSTER_CONFIG = PROJECT_ROOT / "dagster_home" / "dagster.yaml"
 # Every asset that writes the warehouse file runs in this pool; the instance gives it one slot
 # because DuckDB allows a single writing process.
 WAREHOUSE_POOL = "warehouse"
+# The dbt project vars chosen for a warehouse (JSON), passed to the dbt processes.
+DBT_VARS_ENV = "SALES_WH_DBT_VARS"
 
 
 def home() -> Path:

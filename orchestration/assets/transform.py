@@ -11,11 +11,10 @@ from dagster_dbt import DbtCliInvocation, DbtCliResource, dbt_assets
 
 from orchestration.dbt import SalesDbtTranslator, dbt_project, ensure_manifest
 from orchestration.interrupts import interrupted, stop_if_interrupted
-from orchestration.settings import WAREHOUSE_POOL
+from orchestration.settings import DBT_VARS_ENV, WAREHOUSE_POOL
 
 ensure_manifest()
 
-DBT_VARS_ENV = "SALES_WH_DBT_VARS"
 # dbt statuses of a node that did not do its job.
 FAILED_STATUSES = ("error", "fail", "runtime error")
 ANSI_CODES = re.compile(r"\x1b\[[0-9;]*m")
