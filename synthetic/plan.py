@@ -34,6 +34,13 @@ def _round_to(value: float, step: float) -> float:
     return float(np.round(value / step) * step)
 
 
+def _round_quota(value: float) -> float:
+    """Quotas in round thousands, or hundreds for a small company, never zero: a rep on
+    commission always has a quota to be measured against."""
+    step = 1000 if value >= 20_000 else 100
+    return max(step, _round_to(value, step))
+
+
 def plan_months() -> list[str]:
     """The months after the data that the plan already covers: to the end of next year."""
     last = np.datetime64(END, "M")
@@ -73,8 +80,8 @@ def quotas(company: Company, totals: Totals) -> pd.DataFrame:
         base = float(np.mean(earned)) if earned and np.mean(earned) > 0 else float(region_mean)
         for k, month in enumerate(active):
             ramp = 0.5 if k == 0 and np.datetime64(rep.hire_date) > np.datetime64(START) else 1
-            quota = _round_to(base * month.factor / mean_factor * rng.uniform(0.95, 1.15) * ramp,
-                              1000)
+            quota = _round_quota(base * month.factor / mean_factor * rng.uniform(0.95, 1.15)
+                                 * ramp)
             rows.append({"rep_id": rep.rep_id, "period": month.period,
                          "quota_amount": f"{quota:.2f}", "currency": "USD"})
     rows += _future_quotas(company, [r for r in rows if r["rep_id"] in set(
@@ -92,7 +99,7 @@ def _future_quotas(company: Company, past: list[dict[str, str]]) -> list[dict[st
     rows = []
     for rep_id, by_period in by_rep.items():
         for period in plan_months():
-            quota = _round_to(_ahead(by_period, period) * rng.uniform(0.97, 1.05), 1000)
+            quota = _round_quota(_ahead(by_period, period) * rng.uniform(0.97, 1.05))
             if quota > 0:
                 rows.append({"rep_id": rep_id, "period": period,
                              "quota_amount": f"{quota:.2f}", "currency": "USD"})
@@ -166,15 +173,22 @@ def channel_costs(company: Company, totals: Totals) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def commission_adjustments(company: Company) -> pd.DataFrame:
-    """What finance keyed in by hand: a bonus and a deduction, each with reason and approver."""
-    first_ae, last_ae = company.ae.rep_id.iloc[0], company.ae.rep_id.iloc[-1]
-    return pd.DataFrame([
-        {"rep_id": last_ae, "period": "2026-03", "amount": "750.00", "currency": "USD",
-         "reason": "onboarding bonus agreed at hire", "approved_by": "cfo@example.com"},
-        {"rep_id": first_ae, "period": "2025-02", "amount": "-120.50", "currency": "USD",
-         "reason": "expense advance not returned", "approved_by": "controller@example.com"},
-    ])
+def commission_adjustments(company: Company, totals: Totals) -> pd.DataFrame:
+    """What finance keyed in by hand: a bonus and a deduction, each with reason and approver.
+    The deduction goes to the AE and month of early 2025 with the most credit, and only when
+    that credit is large enough to have earned commission to take it from (a small company's
+    month may earn none, and a payable is never negative)."""
+    last_ae = company.ae.rep_id.iloc[-1]
+    rows = [{"rep_id": last_ae, "period": "2026-03", "amount": "750.00", "currency": "USD",
+             "reason": "onboarding bonus agreed at hire", "approved_by": "cfo@example.com"}]
+    early = [(credit, period, rep) for (rep, period), credit in totals.rep.items()
+             if rep in set(company.ae.rep_id) and "2025-01" <= period <= "2025-06"]
+    if early and max(early)[0] >= 20_000:
+        _, period, rep = max(early)
+        rows.append({"rep_id": rep, "period": period, "amount": "-120.50", "currency": "USD",
+                     "reason": "expense advance not returned",
+                     "approved_by": "controller@example.com"})
+    return pd.DataFrame(rows)
 
 
 # The demo company's plans (PAYOUTS.md): AEs marginal with a SPIFF and a contest, a second AE
@@ -252,7 +266,7 @@ rounding: half_up
 
 def plan_tables(company: Company, totals: Totals) -> dict[str, pd.DataFrame]:
     return {
-        "commission_adjustments": commission_adjustments(company),
+        "commission_adjustments": commission_adjustments(company, totals),
         "quotas": quotas(company, totals),
         "targets": targets(totals),
         "fx_rates": fx_rates(company),

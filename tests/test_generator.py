@@ -136,3 +136,17 @@ def test_a_tiny_company_generates(tmp_path):
 
     rows = generate(tmp_path, scale=0.05, seed=42)
     assert rows["orders/order_lines"] > 0 and list(tmp_path.rglob("*.part")) == []
+
+
+def test_a_mini_company_has_a_plan_it_can_be_paid_under(tmp_path):
+    """At a few dozen order lines a month, quotas are still positive (in hundreds) and no
+    deduction is keyed against a month that earned no commission: the mini company builds
+    (the benchmark's 'mini company' row found both)."""
+    generate(tmp_path, scale=0.002, seed=42)
+    with next((tmp_path / "plan/quotas").glob("*.csv")).open(encoding="utf-8") as handle:
+        quotas = [float(r["quota_amount"]) for r in csv.DictReader(handle)]
+    with next((tmp_path / "plan/commission_adjustments").glob("*.csv")).open(
+            encoding="utf-8") as handle:
+        adjustments = [float(r["amount"]) for r in csv.DictReader(handle)]
+    assert quotas and min(quotas) >= 100
+    assert all(amount > 0 for amount in adjustments)
