@@ -9,6 +9,7 @@ import subprocess
 import dagster as dg
 from dagster_dbt import DbtCliInvocation, DbtCliResource, dbt_assets
 
+from orchestration import settings
 from orchestration.dbt import SalesDbtTranslator, dbt_project, ensure_manifest
 from orchestration.interrupts import interrupted, stop_if_interrupted
 from orchestration.settings import DBT_VARS_ENV, WAREHOUSE_POOL
@@ -74,7 +75,11 @@ def failed_nodes(invocation: DbtCliInvocation) -> list[str]:
 )
 def warehouse_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     stop_if_interrupted()
-    invocation = dbt.cli(dbt_build_args(), context=context, raise_on_error=False)
+    # dbt's artifacts in the home, not the project: its partial-parse cache is only valid for
+    # one warehouse path (the profile), so a cache per home is reused build after build
+    # instead of a full parse each time (~4 s).
+    invocation = dbt.cli(dbt_build_args(), context=context, raise_on_error=False,
+                         target_path=settings.home() / "dbt_target")
     try:
         for event in invocation.stream():
             if interrupted():
