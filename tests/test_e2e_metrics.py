@@ -47,6 +47,7 @@ def test_sales_wh_metrics_query_gives_the_win_rate_of_mart_region_kpis(built_hom
     assert "wall" in done.stderr
     with out.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
+    assert all(len(r["metric_time__month"]) == 10 for r in rows)  # a date, 2026-10-01
     answered = {(r["metric_time__month"][:7], r["rep__region"]): r["win_rate"] for r in rows
                 if r["rep__region"]}
     compared = 0

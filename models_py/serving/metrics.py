@@ -11,6 +11,7 @@ the file a build writes. Metric and dimension names are MetricFlow's: `metric_ti
 from __future__ import annotations
 
 import csv
+import datetime
 import json
 import time
 from dataclasses import dataclass
@@ -157,10 +158,16 @@ class Metrics:
 def write_csv(result: MetricResult, path: Path) -> None:
     from models_py.files import atomic_write
 
+    def cell(value):
+        # MetricFlow's time dimensions are timestamps; at day grain or coarser, a date.
+        if isinstance(value, datetime.datetime) and value.time() == datetime.time():
+            return value.date().isoformat()
+        return value
+
     def write(partial: Path) -> None:
         with partial.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
             writer.writerow(result.columns)
-            writer.writerows(result.rows)
+            writer.writerows([cell(v) for v in row] for row in result.rows)
 
     atomic_write(path, write)
