@@ -9,3 +9,17 @@ import duckdb
 def describe_tables(conn: duckdb.DuckDBPyConnection, descriptions: dict[str, str]) -> None:
     for table, text in descriptions.items():
         conn.execute(f"COMMENT ON TABLE {table} IS '{text.replace(chr(39), chr(39) * 2)}'")
+
+
+def describe_columns(conn: duckdb.DuckDBPyConnection, table: str,
+                     descriptions: dict[str, str]) -> None:
+    """COMMENT ON COLUMN for each described column the table has (a column a later version
+    drops is skipped, not an error)."""
+    schema, name = table.split(".")
+    present = {c for (c,) in conn.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? "
+        "AND database_name = current_database()", [schema, name]).fetchall()}
+    for column, text in descriptions.items():
+        if column in present:
+            conn.execute(f'COMMENT ON COLUMN {table}."{column}" IS '
+                         f"'{text.replace(chr(39), chr(39) * 2)}'")

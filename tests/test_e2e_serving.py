@@ -167,6 +167,8 @@ def test_a_bi_tool_lists_the_marts_and_reads_column_descriptions_through_sqlalch
         # The tables Python writes are described too.
         for table in inspector.get_table_names(schema="finance"):
             assert inspector.get_table_comment(table, schema="finance")["text"], table
+        payouts = inspector.get_columns("commission_payouts", schema="finance")
+        assert all(c["comment"] for c in payouts), [c["name"] for c in payouts]
         with engine.connect() as connection:
             rows = connection.execute(sqlalchemy.text(
                 "SELECT count(*) FROM marts.fct_orders")).scalar_one()

@@ -20,7 +20,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from models_py.describe import describe_tables
+from models_py.describe import describe_columns, describe_tables
 from models_py.forecasting.reconcile import Hierarchy, fix_parent, reconcile
 
 HORIZON = 12
@@ -117,6 +117,20 @@ def forecast_revenue(conn: duckdb.DuckDBPyConnection, run_id: str,
         "forecast.backtest_metrics": "Rolling-origin backtest of every candidate model "
         "[run x series x model x origin]: MASE, RMSSE, WAPE, sMAPE, seasonal-naive skill; "
         "is_chosen marks the model each series uses."})
+    describe_columns(conn, "forecast.revenue_forecast", {
+        "run_id": "The forecast run (Dagster run id); every run is kept.",
+        "trained_through": "Last complete month of history the run learned from.",
+        "level": "company, region, channel, category or region_category.",
+        "series": "The series within its level (e.g. a region; 'region | category').",
+        "month": "Forecast month (first day).",
+        "yhat": "Forecast net revenue (reporting currency), reconciled across levels.",
+        "lo80": "Lower bound of the 80 % interval.", "hi80": "Upper bound of the 80 % interval.",
+        "lo95": "Lower bound of the 95 % interval.", "hi95": "Upper bound of the 95 % interval.",
+        "base_yhat": "The series' own forecast before reconciliation.",
+        "model": "Model chosen by the series' backtest (or its fallback, and why).",
+        "reconciliation": "How children were made to sum to parents (mint_shrink, wls_struct, "
+        "bottom_up).",
+        "created_at": "When the run wrote the row."})
     series, last = history(conn)
     run = RevenueRun(last, len(series), company_history=series.get(("company", "company")))
     if not series:

@@ -16,7 +16,7 @@ from decimal import Decimal
 
 import duckdb
 
-from models_py.describe import describe_tables
+from models_py.describe import describe_columns, describe_tables
 from models_py.payouts.engine import (
     Adjustment,
     Credit,
@@ -110,11 +110,54 @@ DESCRIPTIONS = {
 }
 
 
+LINE_COLUMN_DESCRIPTIONS = {
+    "run_id": "The Dagster run that computed the line (for a locked period: the run it was "
+    "locked from).",
+    "plan_id": "Commission plan (plan file's plan_id).",
+    "plan_version": "Version of the plan in force for the line's period.",
+    "rep_id": "Rep paid.",
+    "period": "Payout period, YYYY-MM.",
+    "line_type": "commission, cap, spiff, contest, override, draw, draw_recovery, clawback or "
+    "adjustment.",
+    "source_ref": "What the line comes from: the tier band, the order, the adjustment's file and "
+    "line.",
+    "basis_amount": "The amount the rate applies to (credit in the band, the order's credit...).",
+    "rate": "The rate applied (0-1), where there is one.",
+    "amount": "Money paid (negative: recovered), rounded once, at the line, by the plan's rule.",
+    "currency": "Currency of amount (the plan's).",
+    "detail": "The line's working as JSON: attainment, band, figures before a cap...",
+    "period_status": "open (recomputed every build) or locked (frozen).",
+}
+PAYOUT_COLUMN_DESCRIPTIONS = {
+    "run_id": "The Dagster run that computed the payout.",
+    "rep_id": "Rep paid.",
+    "period": "Payout period, YYYY-MM.",
+    "plan_id": "Commission plan in force.",
+    "plan_version": "Its version in force for the period.",
+    "credit": "Credited net revenue of the period under the plan's basis (exact).",
+    "quota": "The period's quota.",
+    "attainment": "credit / quota.",
+    "commission": "Commission lines summed (after any cap).",
+    "spiffs": "SPIFF and contest lines summed.",
+    "overrides": "Manager override lines summed.",
+    "clawbacks": "Clawback lines summed (negative).",
+    "adjustments": "Finance's manual adjustments summed.",
+    "draw": "Draw paid (positive) or recovered (negative).",
+    "total_payable": "What to pay: the period's lines summed, to the cent.",
+    "currency": "Currency of the amounts (the plan's).",
+    "status": "open or locked.",
+}
+
+
 def ensure_tables(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute("CREATE SCHEMA IF NOT EXISTS finance")
     for ddl in DDL:
         conn.execute(ddl)
     describe_tables(conn, DESCRIPTIONS)
+    for table in ("finance.commission_payout_lines", "finance.locked_payout_lines"):
+        describe_columns(conn, table, LINE_COLUMN_DESCRIPTIONS)
+    for table in ("finance.commission_payouts", "finance.locked_payouts"):
+        describe_columns(conn, table, PAYOUT_COLUMN_DESCRIPTIONS)
 
 
 def _month(value: date) -> str:
