@@ -1,14 +1,16 @@
-"""Table descriptions for the tables Python writes (finance, forecast), as DuckDB comments:
-BI tools show them beside the dbt marts' own (which dbt's persist_docs writes)."""
+"""Table and column descriptions for the tables Python writes (finance, forecast), as DuckDB
+comments: BI tools show them beside the dbt marts' own (which dbt's persist_docs writes)."""
 
 from __future__ import annotations
 
 import duckdb
 
+from ingest.sql import ident, literal
+
 
 def describe_tables(conn: duckdb.DuckDBPyConnection, descriptions: dict[str, str]) -> None:
     for table, text in descriptions.items():
-        conn.execute(f"COMMENT ON TABLE {table} IS '{text.replace(chr(39), chr(39) * 2)}'")
+        conn.execute(f"COMMENT ON TABLE {table} IS {literal(text)}")
 
 
 def describe_columns(conn: duckdb.DuckDBPyConnection, table: str,
@@ -21,5 +23,4 @@ def describe_columns(conn: duckdb.DuckDBPyConnection, table: str,
         "AND database_name = current_database()", [schema, name]).fetchall()}
     for column, text in descriptions.items():
         if column in present:
-            conn.execute(f'COMMENT ON COLUMN {table}."{column}" IS '
-                         f"'{text.replace(chr(39), chr(39) * 2)}'")
+            conn.execute(f"COMMENT ON COLUMN {table}.{ident(column)} IS {literal(text)}")

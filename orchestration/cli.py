@@ -276,7 +276,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_metrics(args: argparse.Namespace) -> int:
     """The semantic layer: list the metrics, or query them from the published copy."""
     from models_py.serving.metrics import SEMANTIC_MANIFEST, Metrics, write_csv
-    from models_py.serving.publish import PUBLISHED_NAME, serving_dir
+    from models_py.serving.publish import published_path
 
     started = time.perf_counter()
     settings.configure(home_dir=args.home)
@@ -286,7 +286,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
 
         ensure_manifest()
     try:
-        metrics = Metrics(manifest, serving_dir(settings.home()) / PUBLISHED_NAME)
+        metrics = Metrics(manifest, published_path(settings.home()))
     except FileNotFoundError as missing:
         print(f"error: {missing}", file=sys.stderr)
         return 2

@@ -64,7 +64,8 @@ def published_lines(published: Path, home: Path) -> list[str]:
     from ingest.freshness import staleness_of
 
     with duckdb.connect(str(published), read_only=True) as conn:
-        build = conn.execute("SELECT build_id FROM serving.build_info").fetchall()[0][0]
+        build, built_at, published_at = conn.execute(
+            "SELECT build_id, built_at, published_at FROM serving.build_info").fetchall()[0]
         summary = conn.execute(
             "SELECT entity, files, rows_read, rows_quarantined, last_loaded_at "
             "FROM serving.load_summary ORDER BY entity").fetchall()
@@ -89,13 +90,15 @@ def published_lines(published: Path, home: Path) -> list[str]:
     lines.append("  payouts        locked: " + (", ".join(p for p, _, _ in locks)
                  + f" (last by {locks[-1][1]} at {locks[-1][2]:%Y-%m-%d %H:%M})"
                  if locks else "none"))
+    lines.append(f"  published      build {build[:8]} (started {built_at:%Y-%m-%d %H:%M}), "
+                 f"published {published_at:%Y-%m-%d %H:%M} UTC: {published}")
     return lines
 
 
 def status_lines(home: Path) -> list[str]:
     from dagster import DagsterInstance
 
-    from models_py.serving.publish import published_build, serving_dir
+    from models_py.serving.publish import published_path
     from orchestration.build_state import unfinished_runs
 
     lines = [f"status of {home}"]
@@ -105,18 +108,12 @@ def status_lines(home: Path) -> list[str]:
         for run in unfinished_runs(instance):
             lines.append(f"  running now    {run.run_id[:8]} {run.job_name} "
                          f"({run.status.value})")
-    try:
-        published = published_build(home)
-        if published:
-            lines += published_lines(serving_dir(home) / "warehouse.duckdb", home)
-    except duckdb.Error as exc:
-        published = None
-        lines.append(f"  published      unreadable: {str(exc).splitlines()[0][:160]}")
-    if published:
-        build_id, built_at, published_at = published
-        lines.append(f"  published      build {build_id[:8]} (started {built_at:%Y-%m-%d %H:%M}"
-                     f"), published {published_at:%Y-%m-%d %H:%M} UTC: "
-                     f"{serving_dir(home) / 'warehouse.duckdb'}")
-    elif not any(line.startswith("  published") for line in lines):
+    published = published_path(home)
+    if not published.exists():
         lines.append("  published      nothing yet (no build has passed every check)")
+        return lines
+    try:
+        lines += published_lines(published, home)
+    except duckdb.Error as exc:
+        lines.append(f"  published      unreadable: {str(exc).splitlines()[0][:160]}")
     return lines

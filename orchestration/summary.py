@@ -120,14 +120,14 @@ def report(result, started: float) -> int:
 
 def published_line(result) -> str:
     """Where readers find this build, or which earlier build they still see."""
-    from models_py.serving.publish import published_build, serving_dir
+    from models_py.serving.publish import published_build, published_path
 
     try:
         current = published_build(settings.home())
     except duckdb.Error as exc:
         return f"  published      unreadable: {str(exc).splitlines()[0]}"
     if current and current[0] == result.run_id:
-        return (f"  published      {serving_dir(settings.home()) / 'warehouse.duckdb'} "
+        return (f"  published      {published_path(settings.home())} "
                 f"(+ parquet/), build {result.run_id[:8]}")
     if current:
         return (f"  published      NOT this build: readers still see build {current[0][:8]}, "

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import duckdb
 
+from ingest.sql import ident, literal, qualified
+
 EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
 PHONE = (r"(\+[0-9][0-9 ().-]{7,}[0-9])|(\([0-9]{3}\) ?[0-9]{3}[ .-][0-9]{4})"
          r"|(\b[0-9]{3}[ .-][0-9]{3}[ .-][0-9]{4}\b)")
@@ -19,21 +21,27 @@ PHONE = (r"(\+[0-9][0-9 ().-]{7,}[0-9])|(\([0-9]{3}\) ?[0-9]{3}[ .-][0-9]{4})"
 def contact_details(conn: duckdb.DuckDBPyConnection, schemas: tuple[str, ...],
                     database: str | None = None) -> list[tuple[str, str, str, int, str]]:
     """(schema, table, column, rows, an example) for every text column of the schemas' tables
-    with values that look like an email or a phone number."""
-    catalog = f"AND database_name = '{database}'" if database else ""
+    with values that look like an email or a phone number. One scan per table, all its text
+    columns at once."""
+    catalog = f"AND c.database_name = {literal(database)}" if database else ""
     columns = conn.execute(
-        f"SELECT database_name, schema_name, table_name, column_name FROM duckdb_columns() "
-        f"WHERE data_type = 'VARCHAR' AND schema_name IN ({', '.join('?' for _ in schemas)}) "
-        f"{catalog} AND table_name IN (SELECT table_name FROM duckdb_tables() t WHERE "
-        f"t.schema_name = duckdb_columns.schema_name AND t.database_name = "
-        f"duckdb_columns.database_name) ORDER BY ALL", list(schemas)).fetchall()
-    found = []
+        "SELECT c.database_name, c.schema_name, c.table_name, c.column_name "
+        "FROM duckdb_columns() c JOIN duckdb_tables() t USING (database_name, schema_name, "
+        f"table_name) WHERE c.data_type = 'VARCHAR' AND c.schema_name IN "
+        f"({', '.join('?' for _ in schemas)}) {catalog} ORDER BY ALL", list(schemas)).fetchall()
+    by_table: dict[tuple[str, str, str], list[str]] = {}
     for db, schema, table, column in columns:
-        name = f'"{db}"."{schema}"."{table}"'
-        rows, example = conn.execute(
-            f'SELECT count(*), min("{column}") FROM {name} WHERE '
-            f'regexp_matches("{column}", ?) OR regexp_matches("{column}", ?)',
-            [EMAIL, PHONE]).fetchall()[0]
-        if rows:
-            found.append((schema, table, column, rows, example))
+        by_table.setdefault((db, schema, table), []).append(column)
+    found = []
+    for (db, schema, table), names in by_table.items():
+        suspect = [f"(regexp_matches({ident(c)}, $email) OR regexp_matches({ident(c)}, $phone))"
+                   for c in names]
+        row = conn.execute(
+            "SELECT " + ", ".join(f"count(*) FILTER ({s}), min({ident(c)}) FILTER ({s})"
+                                  for c, s in zip(names, suspect, strict=True))
+            + f" FROM {ident(db)}.{qualified(schema, table)}",
+            {"email": EMAIL, "phone": PHONE}).fetchall()[0]
+        for k, column in enumerate(names):
+            if row[2 * k]:
+                found.append((schema, table, column, row[2 * k], row[2 * k + 1]))
     return found

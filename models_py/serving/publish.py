@@ -9,8 +9,9 @@ step (`os.replace`), so a reader that opens it sees the old or the new warehouse
 one that has it open keeps reading the old file until it reconnects.
 
 Only the BI-facing schemas are published (`marts`, `forecast`, `finance`), with their table
-and column descriptions, and only after a scan finds no email address or phone number in
-their text columns (the CRM's contact data stays in `raw`/`staging`). `serving.build_info`
+and column descriptions. Staff identities are masked, then every text column of the copy is
+scanned: an email address or phone number anywhere stops the publish (the CRM's contact
+data stays in `raw`/`staging`). `serving.build_info`
 names the build (its Dagster run id) and `serving.table_rows` its tables' row counts, so a
 reader can tell which build it sees and check it saw all of it.
 """
@@ -25,6 +26,7 @@ from pathlib import Path
 
 import duckdb
 
+from ingest.sql import ident, literal, qualified
 from models_py.serving.pii import contact_details
 
 BI_SCHEMAS = ("marts", "forecast", "finance")
@@ -49,28 +51,35 @@ def serving_dir(home: Path) -> Path:
     return home / "serving"
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+def published_path(home: Path) -> Path:
+    """The file readers open: `<home>/serving/warehouse.duckdb`."""
+    return serving_dir(home) / PUBLISHED_NAME
 
 
 def _copy_tables(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """The BI schemas of the attached `source`, with their comments; rows per table."""
     tables = conn.execute(
         "SELECT schema_name, table_name, comment FROM duckdb_tables() WHERE database_name = "
         f"'source' AND schema_name IN {BI_SCHEMAS} ORDER BY schema_name, table_name").fetchall()
+    column_comments: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for schema, table, column, comment in conn.execute(
+            "SELECT schema_name, table_name, column_name, comment FROM duckdb_columns() WHERE "
+            f"database_name = 'source' AND schema_name IN {BI_SCHEMAS} AND comment <> '' "
+            "ORDER BY schema_name, table_name, column_index").fetchall():
+        column_comments.setdefault((schema, table), []).append((column, comment))
     counts = {}
     for schema in sorted({schema for schema, _, _ in tables}):
-        conn.execute(f'CREATE SCHEMA "{schema}"')
+        conn.execute(f"CREATE SCHEMA {ident(schema)}")
     for schema, table, comment in tables:
-        name = f'"{schema}"."{table}"'
-        conn.execute(f"CREATE TABLE {name} AS SELECT * FROM source.{name}")
+        name = qualified(schema, table)
+        # CREATE TABLE AS answers with the rows it wrote: no second scan to count them.
+        counts[f"{schema}.{table}"] = conn.execute(
+            f"CREATE TABLE {name} AS SELECT * FROM source.{name}").fetchall()[0][0]
         if comment:
-            conn.execute(f"COMMENT ON TABLE {name} IS {_literal(comment)}")
-        for column, column_comment in conn.execute(
-                "SELECT column_name, comment FROM duckdb_columns() WHERE database_name = "
-                "'source' AND schema_name = ? AND table_name = ? AND comment IS NOT NULL "
-                "AND comment <> '' ORDER BY column_index", [schema, table]).fetchall():
-            conn.execute(f'COMMENT ON COLUMN {name}."{column}" IS {_literal(column_comment)}')
-        counts[f"{schema}.{table}"] = conn.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
+            conn.execute(f"COMMENT ON TABLE {name} IS {literal(comment)}")
+        for column, column_comment in column_comments.get((schema, table), []):
+            conn.execute(f"COMMENT ON COLUMN {name}.{ident(column)} IS "
+                         f"{literal(column_comment)}")
     return counts
 
 
@@ -86,38 +95,32 @@ def _mask_staff_identities(conn: duckdb.DuckDBPyConnection) -> None:
         "database_name = current_database() AND data_type = 'VARCHAR' AND column_name IN "
         f"{STAFF_IDENTITY_COLUMNS} ORDER BY ALL").fetchall()
     for schema, table, column in columns:
-        name = f'"{column}"'
-        conn.execute(f'UPDATE "{schema}"."{table}" SET {name} = regexp_replace({name}, '
+        name = ident(column)
+        conn.execute(f"UPDATE {qualified(schema, table)} SET {name} = regexp_replace({name}, "
                      f"'^(.)[^@]*@', '\\1*****@') WHERE {name} LIKE '%@%'")
 
 
-def _copy_load_summaries(conn: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
-    """What `sales-wh status` reports about loads, as of this build, so it never has to open
-    the build's file (a reader there would block the next build): per entity the files, rows
-    and newest load; the quarantine's reasons with their counts (no row contents)."""
-    conn.execute(f"ATTACH {_literal(str(warehouse))} AS source (READ_ONLY)")
-    try:
-        conn.execute("""
-            CREATE TABLE serving.load_summary AS
-            SELECT source || '/' || entity AS entity, count(*) AS files,
-                sum(rows_read) AS rows_read, sum(rows_loaded) AS rows_loaded,
-                sum(rows_quarantined) AS rows_quarantined, max(loaded_at) AS last_loaded_at
-            FROM source.audit.load_log WHERE status = 'loaded' GROUP BY 1 ORDER BY 1""")
-        conn.execute("""
-            CREATE TABLE serving.quarantine_reasons AS
-            SELECT source || '/' || entity AS entity, reason, count(*) AS row_count
-            FROM source.audit.quarantine GROUP BY ALL ORDER BY 3 DESC, 1, 2""")
-        has_locks = conn.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'source' AND "
-            "schema_name = 'finance' AND table_name = 'period_locks'").fetchall()[0][0]
-        if not has_locks:
-            conn.execute("CREATE TABLE serving.period_locks (period VARCHAR, locked_by "
-                         "VARCHAR, locked_at TIMESTAMP)")
-        else:
-            conn.execute("CREATE TABLE serving.period_locks AS SELECT period, locked_by, "
-                         "locked_at FROM source.finance.period_locks ORDER BY period")
-    finally:
-        conn.execute("DETACH source")
+def _copy_load_summaries(conn: duckdb.DuckDBPyConnection) -> None:
+    """What `sales-wh status` reports about loads, as of this build, from the attached
+    `source`, so it never has to open the build's file (a reader there would block the next
+    build): per entity the files, rows and newest load; the quarantine's reasons with their
+    counts (no row contents); the locked payout periods."""
+    conn.execute("""
+        CREATE TABLE serving.load_summary AS
+        SELECT source || '/' || entity AS entity, count(*) AS files,
+            sum(rows_read) AS rows_read, sum(rows_loaded) AS rows_loaded,
+            sum(rows_quarantined) AS rows_quarantined, max(loaded_at) AS last_loaded_at
+        FROM source.audit.load_log WHERE status = 'loaded' GROUP BY 1 ORDER BY 1""")
+    conn.execute("""
+        CREATE TABLE serving.quarantine_reasons AS
+        SELECT source || '/' || entity AS entity, reason, count(*) AS row_count
+        FROM source.audit.quarantine GROUP BY ALL ORDER BY 3 DESC, 1, 2""")
+    conn.execute("CREATE TABLE serving.period_locks (period VARCHAR, locked_by VARCHAR, "
+                 "locked_at TIMESTAMP)")
+    if conn.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'source' AND "
+                    "schema_name = 'finance' AND table_name = 'period_locks'").fetchall()[0][0]:
+        conn.execute("INSERT INTO serving.period_locks SELECT period, locked_by, locked_at "
+                     "FROM source.finance.period_locks ORDER BY period")
 
 
 def publish(warehouse: Path, home: Path, build_id: str, built_at: datetime) -> Published:
@@ -133,16 +136,16 @@ def publish(warehouse: Path, home: Path, build_id: str, built_at: datetime) -> P
     conn = duckdb.connect(str(partial))
     try:
         conn.execute("SET TimeZone = 'UTC'")
-        conn.execute(f"ATTACH {_literal(str(warehouse))} AS source (READ_ONLY)")
+        conn.execute(f"ATTACH {literal(str(warehouse))} AS source (READ_ONLY)")
         tables = _copy_tables(conn)
-        conn.execute("DETACH source")
         conn.execute("CREATE SCHEMA serving")
+        _copy_load_summaries(conn)
+        conn.execute("DETACH source")
         conn.execute("CREATE TABLE serving.build_info AS SELECT ?::VARCHAR AS build_id, "
                      "?::TIMESTAMP AS built_at, now()::TIMESTAMP AS published_at",
                      [build_id, built_at.replace(tzinfo=None)])
         conn.execute("CREATE TABLE serving.table_rows (table_name VARCHAR, row_count BIGINT)")
         conn.executemany("INSERT INTO serving.table_rows VALUES (?, ?)", sorted(tables.items()))
-        _copy_load_summaries(conn, warehouse)
         _mask_staff_identities(conn)
         # The guarantee is checked on what readers will get, after masking.
         database = conn.execute("SELECT current_database()").fetchall()[0][0]
@@ -160,7 +163,7 @@ def publish(warehouse: Path, home: Path, build_id: str, built_at: datetime) -> P
             final = parquet_dir / schema / f"{table}.parquet"
             part = final.with_name(f".{final.name}.{os.getpid()}.part")
             part.parent.mkdir(parents=True, exist_ok=True)
-            conn.execute(f'COPY "{schema}"."{table}" TO {_literal(str(part))} '
+            conn.execute(f"COPY {qualified(schema, table)} TO {literal(str(part))} "
                          "(FORMAT parquet, COMPRESSION zstd)")
             parquet_parts.append((part, final))
         preview = _preview(conn) if "marts.mart_region_kpis" in tables else ""
@@ -173,11 +176,11 @@ def publish(warehouse: Path, home: Path, build_id: str, built_at: datetime) -> P
         raise
     conn.close()
     _fsync(partial)
-    os.replace(partial, target_dir / PUBLISHED_NAME)
+    os.replace(partial, published_path(home))
     for part, final in parquet_parts:
         os.replace(part, final)
     _drop_stale_parquet(parquet_dir, {final for _, final in parquet_parts})
-    return Published(build_id, target_dir / PUBLISHED_NAME, tables, parquet_dir,
+    return Published(build_id, published_path(home), tables, parquet_dir,
                      time.perf_counter() - started, preview)
 
 
@@ -213,7 +216,7 @@ def _drop_stale_parquet(parquet_dir: Path, current: set[Path]) -> None:
 
 def published_build(home: Path) -> tuple[str, datetime, datetime] | None:
     """(build id, built at, published at) of the published copy, or None."""
-    path = serving_dir(home) / PUBLISHED_NAME
+    path = published_path(home)
     if not path.exists():
         return None
     with duckdb.connect(str(path), read_only=True) as conn:
