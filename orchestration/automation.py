@@ -56,22 +56,15 @@ def new_landing_files(context: dg.SensorEvaluationContext):
 
 def failure_summary(context: dg.RunFailureSensorContext) -> str:
     """What failed, in words: the run, each failed step and its cause (a data problem names
-    its file and line in the cause), and where the full log is."""
-    from orchestration.summary import error_cause
+    its file and line in the cause), the failed checks, and where to look next."""
+    from orchestration.summary import run_outcome
 
     run = context.dagster_run
+    outcome = run_outcome(context.instance, run.run_id)
     lines = [f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC run {run.run_id} of job "
              f"{run.job_name} FAILED"]
-    for event in context.get_step_failure_events():
-        data = event.event_specific_data
-        cause = error_cause(data.error) if data is not None and data.error else "no cause given"
-        lines.append(f"  step {event.step_key}: {cause}")
-    for entry in context.instance.all_logs(
-            run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION):
-        evaluation = entry.dagster_event.event_specific_data
-        if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
-            lines.append(f"  check {evaluation.asset_key.to_user_string()} :: "
-                         f"{evaluation.check_name} failed")
+    lines += [f"  step {step}: {cause}" for step, cause in outcome.failed_steps]
+    lines += [f"  check {name} failed" for name in outcome.failed_checks]
     lines.append(f"  details: `sales-wh status --home {settings.home()}`, or the run in "
                  "`sales-wh ui`")
     return "\n".join(lines)

@@ -13,17 +13,11 @@ from pathlib import Path
 
 import duckdb
 
-BUILD_JOBS = ("build_all",)
-
-
-def _runs(instance, limit: int = 50) -> list:
-    return list(instance.get_runs(limit=limit))
-
 
 def describe_run(instance, run) -> list[str]:
-    from dagster import AssetCheckSeverity, DagsterEventType
+    from dagster import DagsterEventType
 
-    from orchestration.summary import error_cause
+    from orchestration.summary import run_outcome
 
     stats = instance.get_run_stats(run.run_id)
     started = (datetime.fromtimestamp(stats.start_time, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
@@ -33,30 +27,17 @@ def describe_run(instance, run) -> list[str]:
     trigger = run.tags.get("sales_wh/trigger") or (
         "schedule" if "dagster/schedule_name" in run.tags else
         "sales-wh CLI" if "sales_wh/pid" in run.tags else "UI or daemon")
+    outcome = run_outcome(instance, run.run_id)
     lines = [f"  last build     {run.run_id[:8]} {run.status.value}, started {started}{took} "
-             f"(by {trigger})"]
-    for entry in instance.all_logs(run.run_id, of_type=DagsterEventType.STEP_FAILURE):
-        data = entry.dagster_event.event_specific_data
-        lines.append(f"  FAILED step    {entry.dagster_event.step_key}: "
-                     f"{error_cause(data.error) if data and data.error else 'no cause given'}")
-    if run.status.value in ("FAILURE", "CANCELED") and len(lines) == 1:
+             f"(by {trigger})",
+             f"  checks         {outcome.passed_checks} passed, {len(outcome.warned_checks)} "
+             f"warned, {len(outcome.failed_checks)} failed"]
+    lines += [f"  FAILED step    {step}: {cause}" for step, cause in outcome.failed_steps]
+    if run.status.value in ("FAILURE", "CANCELED") and not outcome.failed_steps:
         for entry in instance.all_logs(run.run_id, of_type=DagsterEventType.RUN_FAILURE):
             lines.append(f"  FAILED run     {entry.message[:300]}")
-    passed = warned = failed = 0
-    for entry in instance.all_logs(run.run_id,
-                                   of_type=DagsterEventType.ASSET_CHECK_EVALUATION):
-        evaluation = entry.dagster_event.event_specific_data
-        if evaluation.passed:
-            passed += 1
-        elif evaluation.severity == AssetCheckSeverity.WARN:
-            warned += 1
-            lines.append(f"  WARNING        {evaluation.asset_key.to_user_string()} :: "
-                         f"{evaluation.check_name}")
-        else:
-            failed += 1
-            lines.append(f"  FAILED check   {evaluation.asset_key.to_user_string()} :: "
-                         f"{evaluation.check_name}")
-    lines.insert(1, f"  checks         {passed} passed, {warned} warned, {failed} failed")
+    lines += [f"  WARNING        {name}" for name in outcome.warned_checks]
+    lines += [f"  FAILED check   {name}" for name in outcome.failed_checks]
     return lines
 
 
@@ -96,14 +77,15 @@ def published_lines(published: Path, home: Path) -> list[str]:
 
 
 def status_lines(home: Path) -> list[str]:
-    from dagster import DagsterInstance
+    from dagster import DagsterInstance, RunsFilter
 
     from models_py.serving.publish import published_path
+    from orchestration.automation import BUILD_ALL_JOB
     from orchestration.build_state import unfinished_runs
 
     lines = [f"status of {home}"]
     with DagsterInstance.get() as instance:
-        builds = [r for r in _runs(instance) if r.job_name in BUILD_JOBS]
+        builds = instance.get_runs(filters=RunsFilter(job_name=BUILD_ALL_JOB), limit=1)
         lines += describe_run(instance, builds[0]) if builds else ["  last build     none"]
         for run in unfinished_runs(instance):
             lines.append(f"  running now    {run.run_id[:8]} {run.job_name} "

@@ -187,3 +187,34 @@ def step_failures(result) -> list[tuple[str, str]]:
         if event.is_step_failure:
             causes.append((event.step_key, error_cause(event.step_failure_data.error)))
     return causes
+
+
+@dataclass
+class RunOutcome:
+    """How a recorded run went, from the instance's event log: what `sales-wh status`, the
+    failure sensor and the publish step each need to know."""
+
+    failed_steps: list[tuple[str, str]]  # (step, cause)
+    passed_checks: int
+    warned_checks: list[str]  # "asset :: check"
+    failed_checks: list[str]  # error severity
+
+
+def run_outcome(instance, run_id: str) -> RunOutcome:
+    from dagster import AssetCheckSeverity, DagsterEventType
+
+    outcome = RunOutcome([], 0, [], [])
+    for entry in instance.all_logs(run_id, of_type=DagsterEventType.STEP_FAILURE):
+        data = entry.dagster_event.event_specific_data
+        outcome.failed_steps.append((entry.dagster_event.step_key, error_cause(
+            data.error) if data is not None and data.error else "no cause given"))
+    for entry in instance.all_logs(run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION):
+        evaluation = entry.dagster_event.event_specific_data
+        name = f"{evaluation.asset_key.to_user_string()} :: {evaluation.check_name}"
+        if evaluation.passed:
+            outcome.passed_checks += 1
+        elif evaluation.severity == AssetCheckSeverity.WARN:
+            outcome.warned_checks.append(name)
+        else:
+            outcome.failed_checks.append(name)
+    return outcome

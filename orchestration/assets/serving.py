@@ -3,7 +3,7 @@
 It runs only when everything upstream of it in the run succeeded and every check of the run
 passed, so a failed build leaves the previous published copy in place."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 
@@ -14,17 +14,6 @@ from orchestration.assets.transform import warehouse_dbt_assets
 from orchestration.settings import WAREHOUSE_POOL
 
 PUBLISHED_KEY = dg.AssetKey(["serving", "published_warehouse"])
-
-
-def failed_checks(context: dg.AssetExecutionContext) -> list[str]:
-    """The checks of this run that failed with error severity (a warning does not stop it)."""
-    failed = []
-    for entry in context.instance.all_logs(
-            context.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION):
-        evaluation = entry.dagster_event.event_specific_data
-        if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
-            failed.append(f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}")
-    return failed
 
 
 @dg.asset(
@@ -43,14 +32,15 @@ def failed_checks(context: dg.AssetExecutionContext) -> list[str]:
 )
 def published_warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     from models_py.serving.publish import PublishRefused, publish
+    from orchestration.summary import run_outcome
 
-    failed = failed_checks(context)
+    # A blocking check stops what depends on it; any failed error-severity check of the run
+    # stops publishing too (readers get only builds that passed everything).
+    failed = run_outcome(context.instance, context.run_id).failed_checks
     if failed:
         raise dg.Failure(description=f"not published: {len(failed)} check(s) failed ("
                          f"{', '.join(sorted(failed)[:5])}); the previous published copy stays")
     started = context.instance.get_run_stats(context.run_id).start_time or 0.0
-    from datetime import UTC, datetime
-
     try:
         published = publish(settings.warehouse_path(), settings.home(), context.run_id,
                             datetime.fromtimestamp(started, UTC))
