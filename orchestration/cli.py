@@ -73,13 +73,13 @@ def cmd_build(args: argparse.Namespace) -> int:
             before = _build_fingerprint()
             if not args.force and _nothing_new(before, started):
                 return 0
-            code = _run_build(started)
-            if code == 0:  # the warehouse as this build left it, with what it was built from
-                from orchestration.nothing_new import record
+            code, run_id = _run_build(started)
+            if code == 0:  # what the build was built from, and the files it left
+                from models_py.serving.publish import published_path
+                from orchestration.nothing_new import outputs, record
 
-                after = _build_fingerprint()
-                record(settings.home(), _last_run_id(), {
-                    **before, "warehouse": after["warehouse"], "published": after["published"]})
+                record(settings.home(), run_id, {**before, **outputs(
+                    settings.warehouse_path(), published_path(settings.home()))})
             return code
     except KeyboardInterrupt:
         print("\ninterrupted: the build stopped; each file loads in one transaction, so the "
@@ -89,14 +89,14 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def _build_fingerprint() -> dict[str, str]:
+    from models_py.serving.publish import published_path
     from orchestration.nothing_new import fingerprint
     from orchestration.settings import DBT_VARS_ENV
 
     options = {"dbt_vars": os.environ.get(DBT_VARS_ENV), "plans": str(settings.plans_dir()),
                "landing": str(settings.landing())}
     return fingerprint(settings.landing(), settings.warehouse_path(),
-                       settings.home() / "serving" / "warehouse.duckdb", settings.PROJECT_ROOT,
-                       options)
+                       published_path(settings.home()), settings.PROJECT_ROOT, options)
 
 
 def _nothing_new(current: dict[str, str], started: float) -> bool:
@@ -112,21 +112,12 @@ def _nothing_new(current: dict[str, str], started: float) -> bool:
     return True
 
 
-def _last_run_id() -> str:
-    from dagster import DagsterInstance, RunsFilter
-
-    from orchestration.definitions import BUILD_ALL_JOB
-
-    with DagsterInstance.get() as instance:
-        runs = instance.get_runs(filters=RunsFilter(job_name=BUILD_ALL_JOB), limit=1)
-        return runs[0].run_id if runs else "unknown"
-
-
 def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
-def _run_build(started: float) -> int:
+def _run_build(started: float) -> tuple[int, str]:
+    """(exit code, run id) of one in-process run of the build job."""
     from dagster import DagsterInstance
 
     from orchestration.build_state import cancel_own_runs, clear_stale_runs, run_tags
@@ -162,7 +153,7 @@ def _run_build(started: float) -> int:
         raise KeyboardInterrupt
     # The summary (with each failure's cause) goes to the terminal and to the build log.
     with log_path.open("a") as log_file, contextlib.redirect_stdout(Tee(sys.stdout, log_file)):
-        return report(result, started)
+        return report(result, started), result.run_id
 
 
 def withdrawn_files(warehouse: Path, landing: Path) -> list[str]:

@@ -58,6 +58,13 @@ def fingerprint(landing: Path, warehouse: Path, published: Path, project_root: P
         "code": _files_digest(_tree(project_root, CODE_FOLDERS), project_root),
         "dbt": _files_digest(_tree(project_root / "dbt_project", DBT_INPUTS),
                              project_root / "dbt_project"),
+        **outputs(warehouse, published),
+    }
+
+
+def outputs(warehouse: Path, published: Path) -> dict[str, str]:
+    """The parts a build writes: after a build only these need reading again."""
+    return {
         "warehouse": _files_digest([warehouse], warehouse.parent) if warehouse.exists()
         else "none",
         # What readers have: a published copy removed or replaced by hand is rebuilt.
