@@ -206,29 +206,30 @@ def set_dbt_vars(args: argparse.Namespace) -> None:
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
-    from orchestration.supervise import supervise
-
-    settings.configure(home_dir=args.home, landing_dir=args.landing, plans=args.plans)
-    set_dbt_vars(args)
     command = [sys.executable, "-m", "dagster", "dev", "-m", "orchestration.definitions",
                "-h", args.host, "-p", str(args.port)]
-    print(f"Dagster UI on http://{args.host}:{args.port} (instance {os.environ['DAGSTER_HOME']})")
-    return supervise(command, settings.PROJECT_ROOT, on_stopped=_end_automation_runs)
+    return _supervised(args, command, lambda: f"Dagster UI on http://{args.host}:{args.port} "
+                       f"(instance {os.environ['DAGSTER_HOME']})")
 
 
 def cmd_daemon(args: argparse.Namespace) -> int:
     """The schedules and sensors without the UI (dagster-daemon), until SIGTERM or Ctrl-C."""
+    daemon = Path(sys.executable).parent / "dagster-daemon"
+    code = _supervised(args, [str(daemon), "run", "-m", "orchestration.definitions"],
+                       lambda: f"sales-wh daemon: schedules and sensors of {settings.home()} "
+                       f"(landing {settings.landing()}); SIGTERM or Ctrl-C stops it and its runs")
+    print("sales-wh daemon: stopped", flush=True)
+    return code
+
+
+def _supervised(args: argparse.Namespace, command: list[str], banner) -> int:
+    """Run a long-lived Dagster process for this home until it ends or we are stopped."""
     from orchestration.supervise import supervise
 
     settings.configure(home_dir=args.home, landing_dir=args.landing, plans=args.plans)
     set_dbt_vars(args)
-    daemon = Path(sys.executable).parent / "dagster-daemon"
-    command = [str(daemon), "run", "-m", "orchestration.definitions"]
-    print(f"sales-wh daemon: schedules and sensors of {settings.home()} (landing "
-          f"{settings.landing()}); SIGTERM or Ctrl-C stops it and its runs", flush=True)
-    code = supervise(command, settings.PROJECT_ROOT, on_stopped=_end_automation_runs)
-    print("sales-wh daemon: stopped", flush=True)
-    return code
+    print(banner(), flush=True)
+    return supervise(command, settings.PROJECT_ROOT, on_stopped=_end_automation_runs)
 
 
 def _end_automation_runs() -> None:
@@ -320,6 +321,7 @@ def _names(text: str | None) -> list[str]:
 def format_table(columns: list[str], rows: list[tuple]) -> list[str]:
     """Rows as aligned text: dates as dates, numbers right-aligned, null as empty."""
     import datetime as dt
+    from decimal import Decimal
 
     def cell(value) -> str:
         if value is None:
@@ -328,7 +330,7 @@ def format_table(columns: list[str], rows: list[tuple]) -> list[str]:
             return value.date().isoformat()
         if isinstance(value, float):
             return f"{value:.4f}"
-        if type(value).__name__ == "Decimal":  # money: to the cent (exact in --csv)
+        if isinstance(value, Decimal):  # money: to the cent (exact in --csv)
             return f"{value:,.2f}"
         return str(value)
 
@@ -337,7 +339,7 @@ def format_table(columns: list[str], rows: list[tuple]) -> list[str]:
     lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
     for row, raw in zip(texts, rows, strict=True):
         lines.append("  ".join(
-            text.rjust(w) if isinstance(value, int | float) or type(value).__name__ == "Decimal"
+            text.rjust(w) if isinstance(value, int | float | Decimal)
             else text.ljust(w) for text, w, value in zip(row, widths, raw, strict=True)))
     return lines
 

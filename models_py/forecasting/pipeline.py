@@ -219,10 +219,11 @@ def new_business_history(deals: list[Deal], day: date, window: Window,
     """For the latest past snapshots whose window had passed by `day`: the amount won within
     the window by deals created after the snapshot."""
     after, through = window
-    snapshots = [s for s in _month_starts(min((d.created for d in deals), default=day), day)
-                 if s + timedelta(days=through) < day]
     first = min((d.created for d in deals), default=day)
-    snapshots = [s for s in snapshots if s - timedelta(days=90) >= first][-samples:]
+    # Snapshots whose window had passed by `day`, after a quarter of warm-up (at the very
+    # start of the data everything is "created after" and the pipeline is still filling).
+    snapshots = [s for s in _month_starts(first, day) if s + timedelta(days=through) < day
+                 and s - timedelta(days=90) >= first][-samples:]
     return [sum(d.amount for d in deals if d.won and d.closed_on is not None
                 and d.created > s and after < (d.closed_on - s).days <= through)
             for s in snapshots]

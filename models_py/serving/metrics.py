@@ -45,9 +45,8 @@ class DuckDbSqlClient:
     def query(self, stmt: str, sql_bind_parameter_set=None):
         from metricflow.data_table.mf_table import MetricFlowDataTable
 
-        cursor = self._conn.execute(stmt, _parameters(sql_bind_parameter_set))
-        names = [d[0] for d in cursor.description]
-        return MetricFlowDataTable.create_from_rows(column_names=names, rows=cursor.fetchall())
+        rows, names = self.fetch(stmt, sql_bind_parameter_set)
+        return MetricFlowDataTable.create_from_rows(column_names=names, rows=rows)
 
     def fetch(self, stmt: str, sql_bind_parameter_set=None) -> tuple[list[tuple], list[str]]:
         """Rows as DuckDB returns them (DECIMAL as Decimal, DATE as date) and column names."""

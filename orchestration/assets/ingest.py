@@ -145,9 +145,9 @@ def _reasons_table(reasons: dict[str, int], top: int = 5) -> str:
 def freshness_of(conn, entity: Entity):
     from ingest.freshness import staleness
 
-    name = f"{entity.source}/{entity.name}"
-    return next((s for s in staleness(conn, settings.home(), datetime.now(UTC).replace(
-        tzinfo=None)) if s.entity == name), None)
+    found = staleness(conn, settings.home(), datetime.now(UTC).replace(tzinfo=None),
+                      entity=f"{entity.source}/{entity.name}")
+    return found[0] if found else None
 
 
 ingest_assets = [build_ingest_asset(entity) for entity in ENTITIES]
