@@ -84,8 +84,8 @@ def quotas(company: Company, totals: Totals) -> pd.DataFrame:
                                  * ramp)
             rows.append({"rep_id": rep.rep_id, "period": month.period,
                          "quota_amount": f"{quota:.2f}", "currency": "USD"})
-    rows += _future_quotas(company, [r for r in rows if r["rep_id"] in set(
-        on_commission[on_commission.end_date.isna()].rep_id)])
+    staying = set(on_commission[on_commission.end_date.isna()].rep_id)
+    rows += _future_quotas(company, [r for r in rows if r["rep_id"] in staying])
     return pd.DataFrame(rows)
 
 
@@ -181,8 +181,9 @@ def commission_adjustments(company: Company, totals: Totals) -> pd.DataFrame:
     last_ae = company.ae.rep_id.iloc[-1]
     rows = [{"rep_id": last_ae, "period": "2026-03", "amount": "750.00", "currency": "USD",
              "reason": "onboarding bonus agreed at hire", "approved_by": "cfo@example.com"}]
+    aes = set(company.ae.rep_id)
     early = [(credit, period, rep) for (rep, period), credit in totals.rep.items()
-             if rep in set(company.ae.rep_id) and "2025-01" <= period <= "2025-06"]
+             if rep in aes and "2025-01" <= period <= "2025-06"]
     if early and max(early)[0] >= 20_000:
         _, period, rep = max(early)
         rows.append({"rep_id": rep, "period": period, "amount": "-120.50", "currency": "USD",

@@ -83,10 +83,6 @@ def _in_catalog(manifest: dict, catalog: str) -> dict:
         move(model["node_relation"])
     for spine in manifest["project_configuration"].get("time_spines", []):
         move(spine["node_relation"])
-    for spine in manifest["project_configuration"].get("time_spine_table_configurations", []):
-        if "location" in spine:
-            schema_table = spine["location"].split(".")[-2:]
-            spine["location"] = ".".join([catalog, *schema_table])
     return manifest
 
 
