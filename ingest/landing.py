@@ -11,7 +11,7 @@ Files are taken in path order, so a later delivery (e.g. `2026-11-29.csv` after
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -119,6 +119,35 @@ def ingest_entity(
     `should_stop` is asked between files (each file loads whole or not at all)."""
     ensure_ingest_tables(conn)
     scan = scan_landing(landing, settle_seconds)
+    return load_entity(conn, landing, scan, entity, should_stop)
+
+
+def ingest_entities(
+    conn: duckdb.DuckDBPyConnection,
+    landing: Path,
+    entities: Iterable[Entity],
+    settle_seconds: float = 0.0,
+    should_stop: Callable[[], bool] | None = None,
+) -> Iterator[EntityLoad]:
+    """`ingest_entity` for each entity in turn, with the landing folder scanned once and the
+    tables ensured once (a build used to do both once per entity). Lazy: each entity's load is
+    done when it is yielded, so a caller can stop between entities."""
+    ensure_ingest_tables(conn)
+    scan = scan_landing(landing, settle_seconds)
+    for entity in entities:
+        if should_stop is not None and should_stop():
+            return
+        yield load_entity(conn, landing, scan, entity, should_stop)
+
+
+def load_entity(
+    conn: duckdb.DuckDBPyConnection,
+    landing: Path,
+    scan: LandingScan,
+    entity: Entity,
+    should_stop: Callable[[], bool] | None = None,
+) -> EntityLoad:
+    """Load the new files of `entity` found by `scan` (tables already ensured)."""
     outcome = EntityLoad(entity, problems=list(scan.problems))
     mine = [d for d in scan.deliveries if d.entity == entity]
     # Notes about files of this entity's canonical folder; the rest are printed once by

@@ -7,7 +7,7 @@ For every load of an entity that has not yet passed, three validations run:
 Results are recorded in `audit.load_checks`; a load that failed is validated again on every run
 (and keeps blocking) until it is fixed or retracted (`sales-wh retract FILE`).
 
-Great Expectations takes seconds to import, so it is imported inside `validate_pending_loads`.
+Great Expectations takes seconds to import, so it is imported when a `Validator` is made.
 """
 
 from __future__ import annotations
@@ -116,27 +116,61 @@ def _describe(result: Any) -> str:
     return text
 
 
-def validate_pending_loads(conn: duckdb.DuckDBPyConnection, entity: Entity) -> SuiteOutcome:
-    """Run the suite on every load of `entity` not yet passed; record and return the outcome."""
+class Validator:
+    """One ephemeral Great Expectations context for many validations: a build validates 19
+    entities, and a context per entity cost a datasource set-up each time. Great Expectations
+    is imported on first use, so a build with nothing to validate never pays for it."""
+
+    def __init__(self) -> None:
+        self._gx: Any = None
+        self._frames: Any = None
+
+    @property
+    def expectations(self) -> Any:
+        """The module of expectation classes (great_expectations.expectations)."""
+        self._start()
+        return self._gx.expectations
+
+    def _start(self) -> None:
+        if self._gx is not None:
+            return
+        import great_expectations as gx
+        import great_expectations.expectations
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        context = gx.get_context(mode="ephemeral")
+        context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        # One datasource, asset and batch definition for every frame (the frame is a batch
+        # parameter): adding a datasource per validation re-serialised the whole context
+        # config each time, 0.12 s a validation instead of 0.03 s.
+        self._frames = (context.data_sources.add_pandas(SUITE).add_dataframe_asset("frames")
+                        .add_batch_definition_whole_dataframe("whole"))
+        self._gx = gx
+
+    def validate(self, name: str, frame: pd.DataFrame, expectations: list[Any]) -> list[Any]:
+        """The expectation results of `frame` against `expectations`."""
+        self._start()
+        suite = self._gx.ExpectationSuite(name=name)
+        for expectation in expectations:
+            suite.add_expectation(expectation)
+        result = self._frames.get_batch(batch_parameters={"dataframe": frame}).validate(suite)
+        return list(result.results)
+
+
+def validate_pending_loads(conn: duckdb.DuckDBPyConnection, entity: Entity,
+                           validator: Validator | None = None) -> SuiteOutcome:
+    """Run the suite on every load of `entity` not yet passed; record and return the outcome.
+    Pass one `validator` to validate many entities with one Great Expectations context."""
     outcome = SuiteOutcome(load_ids=pending_loads(conn, entity))
     if not outcome.load_ids:
         return outcome
-    import great_expectations as gx
-    import great_expectations.expectations as gxe
-    from great_expectations.data_context.types.base import ProgressBarsConfig
-
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    batches = context.data_sources.add_pandas(f"{SUITE}_{entity.table}")
+    validator = validator or Validator()
+    gxe = validator.expectations
 
     def run(name: str, frame: pd.DataFrame, expectations: list[Any]) -> None:
-        suite = gx.ExpectationSuite(name=f"{entity.table}.{name}")
-        for expectation in expectations:
-            suite.add_expectation(expectation)
-        batch = batches.add_dataframe_asset(name).add_batch_definition_whole_dataframe(name)
-        result = batch.get_batch(batch_parameters={"dataframe": frame}).validate(suite)
-        outcome.expectations += len(result.results)
-        outcome.failures += [f"{name}: {_describe(r)}" for r in result.results if not r.success]
+        results = validator.validate(f"{entity.table}.{name}", frame, expectations)
+        outcome.expectations += len(results)
+        outcome.failures += [f"{name}: {_describe(r)}" for r in results if not r.success]
 
     actual = conn.execute(
         "SELECT column_name, data_type FROM information_schema.columns "

@@ -127,7 +127,7 @@ def test_a_failed_blocking_check_stops_everything_downstream(small_landing, tmp_
             latest.run_id, of_type=DagsterEventType.STEP_START)}
         evaluations = [e.dagster_event.event_specific_data for e in instance.all_logs(
             latest.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)]
-    assert "raw__crm__reps" in started and "warehouse_dbt_assets" not in started
+    assert "ingest" in started and "warehouse_dbt_assets" not in started
     failed = [(e.asset_key.to_user_string(), e.check_name) for e in evaluations if not e.passed]
     assert failed == [("raw/crm__reps", "contract_suite")]
 

@@ -90,12 +90,12 @@ def test_a_killed_build_does_not_block_the_next_and_a_second_build_waits(small_l
     home = tmp_path / "home"
     args = ("build", "--landing", str(small_landing), "--home", str(home))
     first = start_cli(tmp_path / "first.log", *args)
-    wait_for(tmp_path / "first.log", "start     raw__")
+    wait_for(tmp_path / "first.log", "start     ingest")
     first.send_signal(signal.SIGKILL)  # as `kill -9`: no cleanup at all
     first.wait()
     # The killed run still holds the only warehouse slot: the next build frees it and goes on.
     second = start_cli(tmp_path / "second.log", *args)
-    wait_for(tmp_path / "second.log", "start     raw__")
+    wait_for(tmp_path / "second.log", "start     ingest")
     third = run_cli(*args)  # meanwhile: waits for the second build, saying so
     assert second.wait(timeout=900) == 0
     said = (tmp_path / "second.log").read_text(encoding="utf-8")
@@ -111,7 +111,7 @@ def test_sigterm_stops_a_build_cleanly(small_landing, tmp_path):
     home = tmp_path / "home"
     args = ("build", "--landing", str(small_landing), "--home", str(home))
     build = start_cli(tmp_path / "build.log", *args)
-    wait_for(tmp_path / "build.log", "start     raw__")
+    wait_for(tmp_path / "build.log", "start     ingest")
     build.send_signal(signal.SIGTERM)
     assert build.wait(timeout=120) == 130
     said = (tmp_path / "build.log").read_text(encoding="utf-8")
