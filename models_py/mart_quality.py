@@ -126,26 +126,19 @@ def _expectation(rule: Rule, gxe: Any) -> Any:
 def validate_marts(conn: duckdb.DuckDBPyConnection,
                    suites: dict[str, list[Rule]] | None = None) -> list[MartOutcome]:
     """Run each mart's suite on the warehouse; one outcome per mart."""
-    import great_expectations as gx
-    import great_expectations.expectations as gxe
-    from great_expectations.data_context.types.base import ProgressBarsConfig
+    from ingest.quality import Validator
 
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    source = context.data_sources.add_pandas("marts")
+    validator = Validator()  # one Great Expectations context and datasource for every mart
     outcomes = []
     for mart, rules in (suites or SUITES).items():
         outcome = MartOutcome(mart)
         columns = ", ".join(f'"{c}"' for c in _columns(rules)) or "1 AS one"
         frame = conn.execute(f'SELECT {columns} FROM marts."{mart}"').df()
         outcome.rows = len(frame)
-        suite = gx.ExpectationSuite(name=f"marts.{mart}")
-        for rule in rules:
-            suite.add_expectation(_expectation(rule, gxe))
-        batch = source.add_dataframe_asset(mart).add_batch_definition_whole_dataframe(mart)
-        result = batch.get_batch(batch_parameters={"dataframe": frame}).validate(suite)
-        outcome.expectations = len(result.results)
-        for item in result.results:
+        results = validator.validate(
+            f"marts.{mart}", frame, [_expectation(rule, validator.expectations) for rule in rules])
+        outcome.expectations = len(results)
+        for item in results:
             if not item.success:
                 details = item.result or {}
                 examples = (details.get("partial_unexpected_list")
