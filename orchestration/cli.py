@@ -71,8 +71,9 @@ def cmd_build(args: argparse.Namespace) -> int:
                 print(f"error: {problem}; nothing was loaded or rebuilt", file=sys.stderr)
                 return 2
             before = _build_fingerprint()
-            if not args.force and _nothing_new(before, started):
+            if not (args.force or args.full_refresh) and _nothing_new(before, started):
                 return 0
+            _choose_full_refresh(args, before)
             code, run_id = _run_build(started)
             if code == 0:  # what the build was built from, and the files it left
                 from models_py.serving.publish import published_path
@@ -110,6 +111,22 @@ def _nothing_new(current: dict[str, str], started: float) -> bool:
           f"warehouse, so there is nothing to load or rebuild; readers keep that build "
           f"({time.perf_counter() - started:.1f}s; `sales-wh build --force` rebuilds anyway)")
     return True
+
+
+def _choose_full_refresh(args: argparse.Namespace, current: dict[str, str]) -> None:
+    """dbt's incremental models are rebuilt whole when asked (--full-refresh) or when the
+    project's code changed since the last build: a model that gained a column cannot be
+    brought forward row by row. (New data, vars or a retraction are handled inside dbt:
+    macros/incremental_orders.sql.)"""
+    from orchestration.nothing_new import changed_parts
+    from orchestration.settings import DBT_FULL_REFRESH_ENV
+
+    changed = changed_parts(settings.home(), current) or []
+    whole = args.full_refresh or "code" in changed or "dbt" in changed
+    os.environ[DBT_FULL_REFRESH_ENV] = "1" if whole else ""
+    if whole:
+        print("dbt: incremental models rebuilt whole ("
+              + ("--full-refresh" if args.full_refresh else "the project's code changed") + ")")
 
 
 def _interrupt(signum, frame) -> None:
@@ -535,6 +552,10 @@ def parser() -> argparse.ArgumentParser:
         else:
             cmd.add_argument("--force", action="store_true",
                              help="rebuild even when nothing changed since the last build")
+            cmd.add_argument("--full-refresh", action="store_true",
+                             help="rebuild dbt's incremental models (the order lines) whole "
+                             "instead of only the orders new files touched; the result is "
+                             "the same, it only takes longer")
             cmd.set_defaults(func=cmd_build)
     check = sub.add_parser(
         "check", help="validate profiles and show what each landing file would load",

@@ -19,6 +19,8 @@ DAGSTER_CONFIG = PROJECT_ROOT / "dagster_home" / "dagster.yaml"
 WAREHOUSE_POOL = "warehouse"
 # The dbt project vars chosen for a warehouse (JSON), passed to the dbt processes.
 DBT_VARS_ENV = "SALES_WH_DBT_VARS"
+# "1": dbt rebuilds its incremental models whole (`dbt build --full-refresh`).
+DBT_FULL_REFRESH_ENV = "SALES_WH_DBT_FULL_REFRESH"
 
 
 def home() -> Path:

@@ -12,7 +12,7 @@ from dagster_dbt import DbtCliInvocation, DbtCliResource, dbt_assets
 from orchestration import settings
 from orchestration.dbt import SalesDbtTranslator, dbt_project, ensure_manifest
 from orchestration.interrupts import interrupted, stop_if_interrupted
-from orchestration.settings import DBT_VARS_ENV, WAREHOUSE_POOL
+from orchestration.settings import DBT_FULL_REFRESH_ENV, DBT_VARS_ENV, WAREHOUSE_POOL
 
 ensure_manifest()
 
@@ -29,11 +29,15 @@ def chosen_dbt_vars(environ: dict[str, str] | None = None) -> dict[str, object]:
 
 
 def dbt_build_args(environ: dict[str, str] | None = None) -> list[str]:
-    """`dbt build`, with the chosen project vars."""
+    """`dbt build`, with the chosen project vars, and --full-refresh when asked for."""
+    environ = os.environ if environ is None else environ
+    args = ["build"]
+    if environ.get(DBT_FULL_REFRESH_ENV) == "1":
+        args.append("--full-refresh")
     chosen = chosen_dbt_vars(environ)
-    if not chosen:
-        return ["build"]
-    return ["build", "--vars", json.dumps(chosen, sort_keys=True)]
+    if chosen:
+        args += ["--vars", json.dumps(chosen, sort_keys=True)]
+    return args
 
 
 def stop_dbt(invocation: DbtCliInvocation, seconds: float = 30.0) -> None:

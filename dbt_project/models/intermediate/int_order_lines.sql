@@ -5,8 +5,15 @@
 -- with no date and no revenue until its order arrives; returns beyond the quantity sold are
 -- capped at it and flagged (excess_returned_quantity). No rounding to cents: the returned
 -- share of a line is exact to 1e-12 (decimal_ratio), and amounts carry 12 decimals.
+-- Incremental: only the orders new loads touched (macros/incremental_orders.sql).
+{{ config(**order_lines_incremental_config()) }}
+{%- set watermark = increment_watermark() %}
+
 with lines as (
     select * from {{ ref('stg_orders__order_lines') }}
+    {%- if watermark is not none %}
+    where order_id in ({{ orders_touched_since(watermark) }})
+    {%- endif %}
 ),
 
 orders as (

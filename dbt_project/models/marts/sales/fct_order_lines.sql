@@ -1,8 +1,25 @@
 -- One row per order line: revenue (at the order date, net of discounts, cancellations and
 -- returns), cost and gross margin, in the source and the reporting currency. No rounding (see
 -- int_order_lines). Lines whose order is missing are kept, flagged is_orphan_line.
+-- Incremental: the orders new loads touched, and the orders whose new-customer flag changes
+-- (a late order can become an account's first), see macros/incremental_orders.sql.
+{{ config(**order_lines_incremental_config()) }}
+{%- set watermark = increment_watermark() %}
+
 with order_lines as (
     select * from {{ ref('int_order_lines') }}
+    {%- if watermark is not none %}
+    where order_id in (
+        {{ orders_touched_since(watermark) }}
+        union
+        select first_order_id from {{ ref('int_customer_first_orders') }}
+        where first_order_id not in (select order_id from {{ this }} where is_new_customer_order)
+        union
+        select order_id from {{ this }}
+        where is_new_customer_order
+          and order_id not in (select first_order_id from {{ ref('int_customer_first_orders') }})
+    )
+    {%- endif %}
 ),
 
 products as (
