@@ -62,3 +62,39 @@ def test_schema_drift_fails_the_suite(loaded):
     loaded.execute("ALTER TABLE raw.orders__orders ALTER COLUMN order_date TYPE VARCHAR")
     outcome = validate_pending_loads(loaded, ORDERS)
     assert any(f.startswith("schema:") and "order_date" in f for f in outcome.failures)
+
+
+
+def _fifty_orders(tmp_path: Path, name: str):
+    landing = tmp_path / name
+    path = landing / "orders/orders/o.csv"
+    path.parent.mkdir(parents=True)
+    path.write_text(HEADER + "".join(f"O{i},A1,2026-01-01,direct,placed,USD,2026-01-02\n"
+                                     for i in range(50)), encoding="utf-8")
+    return connect(tmp_path / f"{name}.duckdb"), landing
+
+
+@pytest.mark.parametrize("duplicate", [False, True])
+def test_a_load_validated_in_slices_still_finds_a_duplicate_key(tmp_path, monkeypatch,
+                                                                duplicate):
+    """Big loads reach Great Expectations in slices (bounded memory). Slices follow the key,
+    so two versions of a key are never in different slices and uniqueness still holds."""
+    import ingest.quality as quality
+
+    outcomes = {}
+    for rows_per_frame in (1_000_000, 7):  # one frame, then ceil(50 / 7) = 8 slices
+        monkeypatch.setattr(quality, "ROWS_PER_FRAME", rows_per_frame)
+        manager, landing = _fifty_orders(tmp_path, f"r{rows_per_frame}")
+        with manager as conn:
+            ingest_entity(conn, landing, ORDERS)
+            if duplicate:
+                conn.execute("INSERT INTO raw.orders__orders SELECT * FROM raw.orders__orders "
+                             "WHERE order_id = 'O17'")
+            outcomes[rows_per_frame] = validate_pending_loads(conn, ORDERS)
+    whole, sliced = outcomes[1_000_000], outcomes[7]
+    assert sliced.rows_checked == whole.rows_checked == 50 + duplicate
+    row_expectations = whole.expectations - 2  # the schema and conservation checks
+    assert sliced.expectations == 2 + 8 * row_expectations
+    assert whole.passed is sliced.passed is (not duplicate)
+    if duplicate:
+        assert any("expect_compound_columns_to_be_unique" in f for f in sliced.failures)
