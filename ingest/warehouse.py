@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,7 +11,7 @@ from pathlib import Path
 import duckdb
 
 from ingest.contracts import ENTITIES, SQL_TYPES, Entity
-from ingest.sql import ident, qualified
+from ingest.sql import ident, literal, qualified
 
 # The schemas ingest writes. Each other schema is created by what fills it (dbt, payouts,
 # forecasts), so a reader never finds an empty schema that only promises tables.
@@ -63,6 +64,22 @@ AUDIT_DDL = (
 )
 
 
+# DuckDB's memory for each warehouse connection (and dbt's, through its profile). DuckDB's
+# own default is 80 % of the machine, which a 10 M-line build used; within a limit it spills
+# to `<warehouse>.tmp` beside the file instead.
+MEMORY_LIMIT_ENV = "SALES_WH_DUCKDB_MEMORY_LIMIT"
+
+
+def memory_limit() -> str:
+    """$SALES_WH_DUCKDB_MEMORY_LIMIT (e.g. `4GB`), else a tenth of the machine's memory,
+    at least 1 GiB and at most 2 GiB."""
+    chosen = os.environ.get(MEMORY_LIMIT_ENV, "").strip()
+    if chosen:
+        return chosen
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return f"{min(max(total // 10 // 2**20, 1024), 2048)}MiB"
+
+
 @contextmanager
 def connect(path: Path | str, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the warehouse; always closed on exit, so the single writer slot is released."""
@@ -72,6 +89,7 @@ def connect(path: Path | str, *, read_only: bool = False) -> Iterator[duckdb.Duc
     conn = duckdb.connect(str(path), read_only=read_only)
     try:
         conn.execute("SET TimeZone = 'UTC'")
+        conn.execute(f"SET memory_limit = {literal(memory_limit())}")
         yield conn
     finally:
         conn.close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
 from orchestration.assets.forecast import (
     FORECAST_KEY,
@@ -33,7 +32,7 @@ from orchestration.automation import (
     new_landing_files,
     report_failed_runs,
 )
-from orchestration.dbt import dbt_executable, dbt_project
+from orchestration.dbt import DbtCli, dbt_executable, dbt_project
 from orchestration.resources import warehouse_resource
 from orchestration.settings import export_env
 
@@ -57,7 +56,7 @@ def build_definitions(loggers: Mapping[str, dg.LoggerDefinition] | None = None) 
         sensors=[new_landing_files, report_failed_runs],
         resources={
             "warehouse": warehouse_resource(),
-            "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
+            "dbt": DbtCli(project_dir=dbt_project, dbt_executable=dbt_executable()),
         },
         loggers=dict(loggers) if loggers else None,
     )

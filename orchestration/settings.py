@@ -54,8 +54,11 @@ def dagster_home() -> Path:
 
 def export_env() -> None:
     """Pin the locations in the environment, for the dbt processes this process starts."""
+    from ingest.warehouse import MEMORY_LIMIT_ENV, memory_limit
+
     os.environ["SALES_WH_WAREHOUSE"] = str(warehouse_path())
     os.environ["SALES_WH_LANDING"] = str(landing())
+    os.environ[MEMORY_LIMIT_ENV] = memory_limit()  # dbt's profile reads it
 
 
 def configure(home_dir: Path | None = None, landing_dir: Path | None = None,
