@@ -121,10 +121,11 @@ def _choose_full_refresh(args: argparse.Namespace, current: dict[str, str]) -> N
     from orchestration.nothing_new import changed_parts
     from orchestration.settings import DBT_FULL_REFRESH_ENV
 
-    changed = changed_parts(settings.home(), current) or []
-    whole = args.full_refresh or "code" in changed or "dbt" in changed
+    changed = changed_parts(settings.home(), current)
+    # No record of a last build (a new home, or one from before the record): rebuild whole.
+    whole = args.full_refresh or changed is None or "code" in changed or "dbt" in changed
     os.environ[DBT_FULL_REFRESH_ENV] = "1" if whole else ""
-    if whole:
+    if whole and changed is not None:
         print("dbt: incremental models rebuilt whole ("
               + ("--full-refresh" if args.full_refresh else "the project's code changed") + ")")
 

@@ -47,6 +47,12 @@ def _tree(root: Path, names: tuple[str, ...]) -> list[Path]:
     return out
 
 
+def dbt_code_digest(project_root: Path) -> str:
+    """The dbt project's files (models, macros, seeds, tests, settings) as one digest."""
+    return _files_digest(_tree(project_root / "dbt_project", DBT_INPUTS),
+                         project_root / "dbt_project")
+
+
 def fingerprint(landing: Path, warehouse: Path, published: Path, project_root: Path,
                 options: dict[str, object]) -> dict[str, str]:
     """What a build's result depends on, each part as a digest."""
@@ -56,8 +62,7 @@ def fingerprint(landing: Path, warehouse: Path, published: Path, project_root: P
         "options": hashlib.sha256(json.dumps(options, sort_keys=True, default=str).encode()
                                   ).hexdigest(),
         "code": _files_digest(_tree(project_root, CODE_FOLDERS), project_root),
-        "dbt": _files_digest(_tree(project_root / "dbt_project", DBT_INPUTS),
-                             project_root / "dbt_project"),
+        "dbt": dbt_code_digest(project_root),
         **outputs(warehouse, published),
     }
 

@@ -7,7 +7,7 @@
         not known any more),
       - new products or exchange rates (they change lines of any order),
       - other vars (--reporting-currency, --fiscal-year-start-month), any replay (--as-of),
-      - another version of any model or seed (its code checksum),
+      - another version of any file of the project (models, macros, seeds...),
       - no record of a successful build of this model (audit.dbt_increments).
     So an incremental build equals a full one, table for table
     (tests/test_e2e_incremental.py), and `dbt build --full-refresh` is never needed for
@@ -26,9 +26,14 @@
 {%- endmacro %}
 
 
-{#- A digest of what every model's rows depend on besides the data: the vars and the code. -#}
+{#- A digest of what every model's rows depend on besides the data: the vars and the code
+    (the project's files, and the checksum of every model and seed). -#}
 {% macro increment_state() -%}
+    {#- `sales_wh_code`: a digest of the project's files (macros too, which model checksums
+        do not cover), passed by every dbt invocation Dagster starts (orchestration/assets/
+        transform.py); a `dbt build` by hand has none, so it rebuilds whole once. -#}
     {%- set parts = [tojson({
+        'code': var('sales_wh_code', none),
         'as_of_date': var('as_of_date', none),
         'reporting_currency': var('reporting_currency'),
         'fiscal_year_start_month': var('fiscal_year_start_month'),
@@ -95,28 +100,50 @@
 {%- endmacro %}
 
 
-{#- On run end: record, for each incremental model built successfully in this run, the loads
-    it has seen and the state it was built in. A replay leaves no record, so the next build
-    replaces the replayed rows whole. -#}
+{#- Every model and seed upstream of a node (its parents, their parents...), into `found`. -#}
+{% macro collect_upstream(unique_id, found) -%}
+    {%- for parent in graph.nodes[unique_id].depends_on.nodes -%}
+        {%- if parent in graph.nodes and parent not in found
+              and graph.nodes[parent].resource_type in ('model', 'seed') -%}
+            {%- do found.append(parent) -%}
+            {%- do collect_upstream(parent, found) -%}
+        {%- endif -%}
+    {%- endfor -%}
+{%- endmacro %}
+
+
+{#- On run end: record, for each incremental model built successfully in this run together
+    with every model and seed upstream of it, the loads it has seen and the state it was
+    built in. A model built without its upstream (a subset run: one asset materialized in the
+    UI, a re-execution from failure, `dbt build -s`) may have read stale parents: its record
+    is dropped, so the next build replaces its rows whole. So is a replay's (--as-of). -#}
 {% macro record_increments(results) -%}
     {%- if not execute -%}{{ return('') }}{%- endif -%}
-    {%- set built = [] -%}
+    {%- set succeeded = [] -%}
+    {%- for result in results if result.status == 'success' -%}
+        {%- do succeeded.append(result.node.unique_id) -%}
+    {%- endfor -%}
+    {%- set current, forget = [], [] -%}
     {%- for result in results -%}
         {%- if result.node.resource_type == 'model'
               and result.node.config.materialized == 'incremental'
               and result.status == 'success' -%}
-            {%- do built.append("'" ~ result.node.alias ~ "'") -%}
+            {%- set upstream = [] -%}
+            {%- do collect_upstream(result.node.unique_id, upstream) -%}
+            {%- set stale = upstream | reject('in', succeeded) | list -%}
+            {%- set name = "'" ~ result.node.alias ~ "'" -%}
+            {%- do (forget if stale or var('as_of_date', none) else current).append(name) -%}
         {%- endif -%}
     {%- endfor -%}
-    {%- if not built -%}{{ return('') }}{%- endif -%}
+    {%- if not current and not forget -%}{{ return('') }}{%- endif -%}
     create table if not exists audit.dbt_increments (
         model varchar primary key,
         max_load_id bigint not null,
         loaded_loads bigint not null,
         state varchar not null
     );
-    delete from audit.dbt_increments where model in ({{ built | join(', ') }});
-    {%- if not var('as_of_date', none) %}
+    delete from audit.dbt_increments where model in ({{ (current + forget) | join(', ') }});
+    {%- if current %}
     insert into audit.dbt_increments
     select
         model,
@@ -124,6 +151,6 @@
         (select count(*) from audit.load_log where status = 'loaded'),
         '{{ increment_state() }}'
     from (values
-    {%- for name in built %}{{ ', ' if not loop.first }}({{ name }}){% endfor %}) as built(model);
+    {%- for name in current %}{{ ', ' if not loop.first }}({{ name }}){% endfor %}) as built(model);
     {%- endif %}
 {%- endmacro %}

@@ -29,15 +29,17 @@ def chosen_dbt_vars(environ: dict[str, str] | None = None) -> dict[str, object]:
 
 
 def dbt_build_args(environ: dict[str, str] | None = None) -> list[str]:
-    """`dbt build`, with the chosen project vars, and --full-refresh when asked for."""
+    """`dbt build`, with the chosen project vars, --full-refresh when asked for, and a digest
+    of the project's files (var sales_wh_code): an incremental model whose rows were computed
+    by other code (a macro changed) is rebuilt whole (macros/incremental_orders.sql)."""
+    from orchestration.nothing_new import dbt_code_digest
+
     environ = os.environ if environ is None else environ
     args = ["build"]
     if environ.get(DBT_FULL_REFRESH_ENV) == "1":
         args.append("--full-refresh")
-    chosen = chosen_dbt_vars(environ)
-    if chosen:
-        args += ["--vars", json.dumps(chosen, sort_keys=True)]
-    return args
+    chosen = {**chosen_dbt_vars(environ), "sales_wh_code": dbt_code_digest(settings.PROJECT_ROOT)}
+    return [*args, "--vars", json.dumps(chosen, sort_keys=True)]
 
 
 def stop_dbt(invocation: DbtCliInvocation, seconds: float = 30.0) -> None:
