@@ -21,7 +21,7 @@ from ingest.contracts import Entity, FileResult
 from ingest.loader import Delivery, load_file, supersede_load
 from ingest.profiles import PROFILE_FILE, SOURCES, ProfileError, canonical_profile, load_profile
 from ingest.readers import IN_PROGRESS_SUFFIXES, file_format
-from ingest.warehouse import ensure_ingest_tables
+from ingest.warehouse import ensure_ingest_tables, rollback
 
 PLANS_FOLDER = "commission_plans"  # <landing>/plan/commission_plans/*.yml (PAYOUTS.md)
 
@@ -187,6 +187,6 @@ def supersede_unmapped_loads(conn: duckdb.DuckDBPyConnection, scan: LandingScan,
             supersede_load(conn, load_id, f"superseded: {why}")
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        rollback(conn)
         raise
     return [f"{path}: {why}; its load {load_id} no longer counts" for load_id, path in stale]

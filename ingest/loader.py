@@ -30,6 +30,7 @@ from ingest.readers import (
 )
 from ingest.sql import ident, literal, qualified
 from ingest.values import field_sql
+from ingest.warehouse import rollback
 
 INPUT_TABLE = "_ingest_input"
 PARSED_TABLE = "_ingest_parsed"
@@ -467,7 +468,7 @@ def _commit_file(
         _write_log(conn, result, delivery.path, started, load_id=load_id)
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        rollback(conn)
         raise
     finally:
         _drop_work_tables(conn)

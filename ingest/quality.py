@@ -21,7 +21,7 @@ import pandas as pd
 
 from ingest.contracts import Entity, Kind
 from ingest.sql import ident, qualified
-from ingest.warehouse import raw_columns
+from ingest.warehouse import raw_columns, rollback
 
 SUITE = "ingest_contract"
 
@@ -238,6 +238,6 @@ def retract_file(conn: duckdb.DuckDBPyConnection, file_path: str) -> list[int]:
                          [load_id])
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        rollback(conn)
         raise
     return [int(r[0]) for r in loads]

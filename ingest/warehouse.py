@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Iterator
@@ -93,6 +94,14 @@ def connect(path: Path | str, *, read_only: bool = False) -> Iterator[duckdb.Duc
         yield conn
     finally:
         conn.close()
+
+
+def rollback(conn: duckdb.DuckDBPyConnection) -> None:
+    """ROLLBACK after a failed statement inside a transaction. A statement interrupted by
+    Ctrl-C or SIGTERM has already ended the transaction, and a second error here would hide
+    the interruption (the build then failed instead of stopping cleanly)."""
+    with contextlib.suppress(duckdb.TransactionException):  # nothing left to roll back
+        conn.execute("ROLLBACK")
 
 
 def write_problem(path: Path | str) -> str | None:

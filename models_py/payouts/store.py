@@ -16,6 +16,7 @@ from decimal import Decimal
 
 import duckdb
 
+from ingest.warehouse import rollback
 from models_py.describe import describe_columns, describe_tables
 from models_py.payouts.engine import (
     Adjustment,
@@ -281,7 +282,7 @@ def write_result(conn: duckdb.DuckDBPyConnection, inputs: Inputs, result: Result
             for (period, rep, ref), credit in sorted(result.credits.items())])
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        rollback(conn)
         raise
 
 
@@ -382,7 +383,7 @@ def lock_period(conn: duckdb.DuckDBPyConnection, period: str, lock_run_id: str |
                      [period, who, runs[0][0], lock_run_id])
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        rollback(conn)
         raise
     lines, total = conn.execute(
         "SELECT count(*), coalesce(sum(amount), 0) FROM finance.locked_payout_lines "
