@@ -159,5 +159,6 @@ def test_an_incremental_build_equals_a_full_rebuild_table_for_table(tmp_path):
                           cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout[-3000:]
     with connect(full / "warehouse.duckdb", read_only=True) as conn:
-        remembered = {m for (m,) in conn.execute("SELECT model FROM audit.dbt_increments")}
+        remembered = {m for (m,) in conn.execute(
+            "SELECT model FROM audit.dbt_increments").fetchall()}
     assert remembered == {"stg_orders__order_lines", "int_order_lines"}
