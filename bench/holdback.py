@@ -41,19 +41,18 @@ def hold_back(landing: Path, held: Path, fraction: float) -> int:
             source = read(entity)
             (held / "orders" / entity).mkdir(parents=True, exist_ok=True)
             target = held / "orders" / entity / DAY_FILE
-            conn.execute(f"COPY (SELECT * FROM {source} WHERE order_id IN (SELECT order_id "
-                         f"FROM held)) TO '{target}' (HEADER, DELIMITER ',')")
+            copied = conn.execute(
+                f"COPY (SELECT * FROM {source} WHERE order_id IN (SELECT order_id FROM held)) "
+                f"TO '{target}' (HEADER, DELIMITER ',')").fetchall()[0][0]
+            if entity == "order_lines":
+                held_lines = int(copied)
             conn.execute(f"CREATE OR REPLACE TEMP TABLE kept AS SELECT * FROM {source} "
                          "WHERE order_id NOT IN (SELECT order_id FROM held)")
-            if entity == "order_lines":
-                held_lines = conn.execute(
-                    f"SELECT count(*) FROM {source} WHERE order_id IN "
-                    "(SELECT order_id FROM held)").fetchall()[0][0]
             base = files(entity)[0].name  # the generated file's name (one per entity)
             for path in files(entity):
                 path.unlink()
             conn.execute(f"COPY kept TO '{landing / 'orders' / entity / base}' "
                          "(HEADER, DELIMITER ',')")
-        return int(held_lines)
+        return held_lines
     finally:
         conn.close()

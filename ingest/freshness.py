@@ -64,14 +64,11 @@ def limit_for(entity: str, default: float | None, by_entity: dict[str, float]) -
     return PLAN_DAYS if entity.startswith("plan/") else DEFAULT_DAYS
 
 
-def staleness(conn: duckdb.DuckDBPyConnection, home: Path, now: datetime,
-              entity: str | None = None) -> list[Staleness]:
-    """Every entity that has received files (or only `entity`, source/name), with the days
-    since its last new one."""
+def staleness(conn: duckdb.DuckDBPyConnection, home: Path, now: datetime) -> list[Staleness]:
+    """Every entity that has received files, with the days since its last new one."""
     rows = conn.execute(
         "SELECT source || '/' || entity AS name, max(loaded_at) FROM audit.load_log "
-        "WHERE status = 'loaded' AND (?::VARCHAR IS NULL OR source || '/' || entity = ?) "
-        "GROUP BY 1 ORDER BY 1", [entity, entity]).fetchall()
+        "WHERE status = 'loaded' GROUP BY 1 ORDER BY 1").fetchall()
     return staleness_of(rows, home, now)
 
 

@@ -70,10 +70,13 @@ def cmd_build(args: argparse.Namespace) -> int:
             if problem:
                 print(f"error: {problem}; nothing was loaded or rebuilt", file=sys.stderr)
                 return 2
+            from orchestration.nothing_new import changed_parts
+
             before = _build_fingerprint()
-            if not (args.force or args.full_refresh) and _nothing_new(before, started):
+            changed = changed_parts(settings.home(), before)
+            if not (args.force or args.full_refresh) and _nothing_new(changed, started):
                 return 0
-            _choose_full_refresh(args, before)
+            _choose_full_refresh(args, changed)
             code, run_id = _run_build(started)
             if code == 0:  # what the build was built from, and the files it left
                 from models_py.serving.publish import published_path
@@ -100,11 +103,11 @@ def _build_fingerprint() -> dict[str, str]:
                        published_path(settings.home()), settings.PROJECT_ROOT, options)
 
 
-def _nothing_new(current: dict[str, str], started: float) -> bool:
+def _nothing_new(changed: list[str] | None, started: float) -> bool:
     """Say so and stop when nothing changed since the last successful build."""
-    from orchestration.nothing_new import changed_parts, last_build
+    from orchestration.nothing_new import last_build
 
-    if changed_parts(settings.home(), current) != []:
+    if changed != []:
         return False
     run_id = last_build(settings.home())["run_id"]
     print(f"nothing new since build {run_id[:8]}: the same landing files, options, code and "
@@ -113,21 +116,18 @@ def _nothing_new(current: dict[str, str], started: float) -> bool:
     return True
 
 
-def _choose_full_refresh(args: argparse.Namespace, current: dict[str, str]) -> None:
-    """dbt's incremental models are rebuilt whole when asked (--full-refresh) or when the
-    project's code changed since the last build: a model that gained a column cannot be
-    brought forward row by row. (New data, vars or a retraction are handled inside dbt:
-    macros/incremental_orders.sql.)"""
-    from orchestration.nothing_new import changed_parts
+def _choose_full_refresh(args: argparse.Namespace, changed: list[str] | None) -> None:
+    """dbt's incremental models are rebuilt whole when asked (--full-refresh) or when the dbt
+    project changed since the last build: a model that gained a column cannot be brought
+    forward row by row. Everything else (new data, vars, a retraction, a new home, other
+    logic in a macro) dbt handles itself: macros/incremental_orders.sql."""
     from orchestration.settings import DBT_FULL_REFRESH_ENV
 
-    changed = changed_parts(settings.home(), current)
-    # No record of a last build (a new home, or one from before the record): rebuild whole.
-    whole = args.full_refresh or changed is None or "code" in changed or "dbt" in changed
+    whole = args.full_refresh or "dbt" in (changed or [])
     os.environ[DBT_FULL_REFRESH_ENV] = "1" if whole else ""
-    if whole and changed is not None:
+    if whole:
         print("dbt: incremental models rebuilt whole ("
-              + ("--full-refresh" if args.full_refresh else "the project's code changed") + ")")
+              + ("--full-refresh" if args.full_refresh else "the dbt project changed") + ")")
 
 
 def _interrupt(signum, frame) -> None:

@@ -74,24 +74,21 @@ def ingest_landing(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     stop_if_interrupted()
     validator = Validator()
     with warehouse.connect() as conn:
-        loads = ingest_entities(conn, warehouse.landing_path, ENTITIES,
-                                warehouse.settle_seconds, should_stop=interrupted)
-        while True:
-            try:
-                outcome = next(loads, None)
-            except Exception as exc:
-                if is_interruption(exc):
-                    mark_interrupted()
-                    stop_if_interrupted()
-                raise
-            stop_if_interrupted()
-            if outcome is None:
-                break
-            entity = outcome.entity
-            table_rows = conn.execute(
-                f"SELECT count(*) FROM {qualified('raw', entity.table)}").fetchall()[0][0]
-            suite = validate_pending_loads(conn, entity, validator)
-            yield from _results(context, outcome, int(table_rows), suite)
+        try:
+            for outcome in ingest_entities(conn, warehouse.landing_path, ENTITIES,
+                                           warehouse.settle_seconds, should_stop=interrupted):
+                stop_if_interrupted()
+                entity = outcome.entity
+                table_rows = conn.execute(
+                    f"SELECT count(*) FROM {qualified('raw', entity.table)}").fetchall()[0][0]
+                suite = validate_pending_loads(conn, entity, validator)
+                yield from _results(context, outcome, int(table_rows), suite)
+        except Exception as exc:
+            if is_interruption(exc):  # Ctrl-C inside a DuckDB query
+                mark_interrupted()
+                stop_if_interrupted()
+            raise
+        stop_if_interrupted()
         now = datetime.now(UTC).replace(tzinfo=None)
         stale = {s.entity: s for s in staleness(conn, settings.home(), now)}
     for entity in ENTITIES:
