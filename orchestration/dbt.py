@@ -6,6 +6,8 @@ ingest assets (`["raw", "crm__reps"]`), so lineage runs from landing files to ma
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import sys
 from collections.abc import Mapping, Sequence
@@ -23,7 +25,8 @@ from dagster_dbt import (
 )
 from packaging.version import Version
 
-from orchestration.settings import DBT_PROJECT_DIR
+from orchestration.dbt_process import WAREHOUSE_ENV
+from orchestration.settings import DBT_PROJECT_DIR, DBT_VARS_ENV, PROJECT_ROOT, warehouse_path
 
 DBT_INPUTS = ("models", "macros", "seeds", "tests", "snapshots", "dbt_project.yml")
 
@@ -31,17 +34,41 @@ dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_D
 
 
 def dbt_executable() -> str:
-    """The dbt installed beside the running interpreter. cron, systemd and CI call
-    `.venv/bin/sales-wh` by its path with no activated environment, so PATH cannot be trusted
-    to lead to it (and may lead to another dbt); PATH is only the fallback."""
-    beside = Path(sys.executable).parent / ("dbt.exe" if sys.platform == "win32" else "dbt")
+    """`sales-wh-dbt` (dbt run from the warehouse's folder, orchestration/dbt_process.py),
+    installed beside the running interpreter. cron, systemd and CI call `.venv/bin/sales-wh`
+    by its path with no activated environment, so PATH cannot be trusted to lead to it (and
+    may lead to another install); PATH is only the fallback."""
+    name = "sales-wh-dbt.exe" if sys.platform == "win32" else "sales-wh-dbt"
+    beside = Path(sys.executable).parent / name
     if beside.exists():
         return str(beside)
-    found = shutil.which("dbt")
+    found = shutil.which(name)
     if found is None:
-        raise RuntimeError(f"dbt is not installed beside {sys.executable} nor on PATH; "
+        raise RuntimeError(f"{name} is not installed beside {sys.executable} nor on PATH; "
                            "run `make install` (uv sync) in the project")
     return found
+
+
+def chosen_dbt_vars(environ: Mapping[str, str] | None = None) -> dict[str, object]:
+    """The project vars (as_of_date, reporting_currency...) chosen for this warehouse in
+    SALES_WH_DBT_VARS (JSON), which `sales-wh build` sets from its options."""
+    environ = os.environ if environ is None else environ
+    return json.loads(environ.get(DBT_VARS_ENV) or "{}")
+
+
+def dbt_vars(environ: Mapping[str, str] | None = None) -> dict[str, object]:
+    """The vars every dbt process of a build gets: the project vars chosen for this warehouse
+    and a digest of the
+    project's files (`sales_wh_code`): an incremental model whose rows were computed by other
+    code (a macro changed) is rebuilt whole (macros/incremental_orders.sql)."""
+    from orchestration.nothing_new import dbt_code_digest
+
+    return {**chosen_dbt_vars(environ), "sales_wh_code": dbt_code_digest(PROJECT_ROOT)}
+
+
+def vars_arg(variables: Mapping[str, object]) -> list[str]:
+    # Sorted keys: dbt compares the vars of a run with those its saved parse was made with.
+    return ["--vars", json.dumps(variables, sort_keys=True)]
 
 
 class DbtCli(DbtCliResource):
@@ -72,12 +99,31 @@ def manifest_is_stale() -> bool:
 
 
 def ensure_manifest() -> None:
-    """Parse the dbt project when the manifest is missing or older than its sources (~5 s)."""
-    if manifest_is_stale():
+    """Parse the dbt project when the manifest is missing or older than its sources (~5 s).
+
+    The parse is made as a default build's dbt would make it (same vars, the warehouse named
+    by its file name, the machine's memory limit), so dagster-dbt's copy of its
+    partial_parse.msgpack into a new home's target folder spares that home's first build a
+    full parse (see orchestration/dbt_process.py)."""
+    if not manifest_is_stale():
+        return
+    from ingest.warehouse import MEMORY_LIMIT_ENV, memory_limit
+
+    saved = {name: os.environ.get(name) for name in (WAREHOUSE_ENV, MEMORY_LIMIT_ENV)}
+    os.environ[WAREHOUSE_ENV] = str(warehouse_path())
+    os.environ[MEMORY_LIMIT_ENV] = memory_limit()
+    try:
         # Not dbt_project.preparer: it starts whichever `dbt` PATH finds (see dbt_executable).
         DbtCli(project_dir=dbt_project, dbt_executable=dbt_executable()).cli(
-            ["parse", "--quiet"], target_path=dbt_project.target_path, raise_on_error=True
+            ["parse", "--quiet", *vars_arg(dbt_vars())], target_path=dbt_project.target_path,
+            raise_on_error=True,
         ).wait()
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 class SalesDbtTranslator(DagsterDbtTranslator):

@@ -7,8 +7,8 @@ import dagster as dg
 
 from models_py.payouts.checks import CHECKS
 from orchestration import settings
-from orchestration.assets.transform import chosen_dbt_vars
 from orchestration.build_state import AUTOMATION_TAG
+from orchestration.dbt import chosen_dbt_vars
 from orchestration.resources import WarehouseResource
 from orchestration.settings import WAREHOUSE_POOL
 

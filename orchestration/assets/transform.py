@@ -1,6 +1,5 @@
 """The dbt project as assets: `dbt build` runs models, seeds and tests; tests become checks."""
 
-import json
 import os
 import re
 import signal
@@ -10,9 +9,15 @@ import dagster as dg
 from dagster_dbt import DbtCliInvocation, DbtCliResource, dbt_assets
 
 from orchestration import settings
-from orchestration.dbt import SalesDbtTranslator, dbt_project, ensure_manifest
+from orchestration.dbt import (
+    SalesDbtTranslator,
+    dbt_project,
+    dbt_vars,
+    ensure_manifest,
+    vars_arg,
+)
 from orchestration.interrupts import interrupted, stop_if_interrupted
-from orchestration.settings import DBT_FULL_REFRESH_ENV, DBT_VARS_ENV, WAREHOUSE_POOL
+from orchestration.settings import DBT_FULL_REFRESH_ENV, WAREHOUSE_POOL
 
 ensure_manifest()
 
@@ -21,25 +26,14 @@ FAILED_STATUSES = ("error", "fail", "runtime error")
 ANSI_CODES = re.compile(r"\x1b\[[0-9;]*m")
 
 
-def chosen_dbt_vars(environ: dict[str, str] | None = None) -> dict[str, object]:
-    """The project vars (as_of_date, reporting_currency...) chosen for this warehouse in
-    SALES_WH_DBT_VARS (JSON), which `sales-wh build` sets from its options."""
-    environ = os.environ if environ is None else environ
-    return json.loads(environ.get(DBT_VARS_ENV) or "{}")
-
-
 def dbt_build_args(environ: dict[str, str] | None = None) -> list[str]:
-    """`dbt build`, with the chosen project vars, --full-refresh when asked for, and a digest
-    of the project's files (var sales_wh_code): an incremental model whose rows were computed
-    by other code (a macro changed) is rebuilt whole (macros/incremental_orders.sql)."""
-    from orchestration.nothing_new import dbt_code_digest
-
+    """`dbt build`, with the build's vars (orchestration.dbt.dbt_vars) and --full-refresh
+    when asked for."""
     environ = os.environ if environ is None else environ
     args = ["build"]
     if environ.get(DBT_FULL_REFRESH_ENV) == "1":
         args.append("--full-refresh")
-    chosen = {**chosen_dbt_vars(environ), "sales_wh_code": dbt_code_digest(settings.PROJECT_ROOT)}
-    return [*args, "--vars", json.dumps(chosen, sort_keys=True)]
+    return [*args, *vars_arg(dbt_vars(environ))]
 
 
 def stop_dbt(invocation: DbtCliInvocation, seconds: float = 30.0) -> None:
