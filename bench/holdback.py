@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 
 DAY_FILE = "2026-11-01.csv"
-ORDER_ENTITIES = ("orders", "order_lines", "returns", "payments")
+ORDER_ENTITIES = ("orders", "order_lines", "returns", "payments", "shipments")
 
 
 def hold_back(landing: Path, held: Path, fraction: float) -> int:

@@ -157,6 +157,7 @@ FORECAST_CATEGORIES = ("commit", "best_case", "pipeline", "omitted")
 ACTIVITY_TYPES = ("call", "visit", "meeting", "email", "demo")
 ORDER_CHANNELS = ("direct", "distributor", "online", "retail", "partner")
 ORDER_STATUSES = ("placed", "shipped", "delivered", "cancelled", "returned")
+SHIPMENT_STATUSES = ("in_transit", "delivered", "lost", "returned")
 SURVEY_TYPES = ("nps", "csat")
 TARGET_METRICS = ("revenue", "new_customers", "market_share", "csat", "nps", "category_mix")
 
@@ -257,6 +258,23 @@ ENTITIES: tuple[Entity, ...] = (
          "more units returned than the order line sold (counting the line's earlier returns); "
          "correct the return or the order line and deliver it again"),
     )),
+    # Fulfilment (handbook 6.4.2): one row per parcel handed to a carrier. A blank status is
+    # `delivered` when the parcel has a delivery time, else `in_transit` (staging).
+    Entity("orders", "shipments", (
+        _c("shipment_id", req=True), _c("order_id", req=True), _c("shipped_at", TS, req=True),
+        _c("promised_at", TS), _c("delivered_at", TS), _c("carrier"),
+        _c("status", allowed=SHIPMENT_STATUSES),
+        # Optional addition to the v1 contract: when the record last changed (a parcel is
+        # delivered again as it moves: in transit, then delivered). Without it the later
+        # delivery wins.
+        _c("updated_at", TS),
+    ), key=("shipment_id",), version_column="updated_at", rules=(
+        ("delivered_at", "delivered_at IS NULL OR shipped_at IS NULL OR delivered_at >= shipped_at",
+         "delivered before it was shipped; correct the dates and deliver the shipment again"),
+        ("delivered_at", "delivered_at IS NULL OR status IS NULL OR lower(trim(status)) "
+         "IN ('delivered', 'returned')",
+         "a delivery time on a parcel whose status is in transit or lost"),
+    )),
     Entity("survey", "responses", (
         _c("response_id", req=True), _c("account_id", req=True),
         _c("submitted_at", TS, req=True), _c("survey_type", req=True, allowed=SURVEY_TYPES),
@@ -326,6 +344,9 @@ class FileResult:
     rows_read: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
+    # Rows that are not records of the entity (the profile's only_rows_with): read, and
+    # neither loaded nor quarantined. rows read = loaded + quarantined + skipped.
+    rows_skipped: int = 0
     status: str = "loaded"  # loaded | skipped_duplicate | rejected
     message: str = ""
     load_id: int | None = None

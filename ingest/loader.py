@@ -5,7 +5,8 @@ contract column comes from (a column, a constant, a template, a coalesce, a look
 SQL statement types every field and lists what is wrong with each row. Good rows go to the raw
 table, bad rows to `audit.quarantine` with line, column and reason, and the counts to
 `audit.load_log`, all in one transaction: a crash mid-file leaves nothing half-loaded, and
-rows read = rows loaded + rows quarantined.
+rows read = rows loaded + rows quarantined (+ rows a profile says are not records of the
+entity, skipped).
 """
 
 from __future__ import annotations
@@ -110,6 +111,8 @@ class ColumnPlan:
     texts: dict[str, str]  # contract column -> SQL giving its trimmed text (or NULL)
     extras: list[str]  # file columns that no contract column uses: kept in _extra
     joins: list[str]  # LEFT JOINs for lookups
+    # SQL over the file's row `_in`: it is a record of the entity (profile only_rows_with).
+    is_record: str | None = None
 
 
 def plan_columns(
@@ -180,8 +183,10 @@ def plan_columns(
             f"{mapping.entity.source}/{mapping.entity.name}; the header has "
             f"{', '.join(file_columns)}. Add the columns, or map them in the folder's profile.yml"
         )
+    is_record = " AND ".join(f"{_text(file_column(c, 'only_rows_with'))} IS NOT NULL"
+                             for c in mapping.only_rows_with) or None
     extras = [c for c in file_columns if c not in used]
-    return ColumnPlan(file_columns, texts, extras, joins)
+    return ColumnPlan(file_columns, texts, extras, joins, is_record)
 
 
 def _split_template(template: str) -> list[tuple[str, str | None]]:
@@ -281,6 +286,7 @@ def _parse_select(delivery: Delivery, plan: ColumnPlan, excel: bool) -> str:
         f"list_filter({error_list}, lambda e: e IS NOT NULL) AS _errors, "
         f"CAST({raw_sql} AS VARCHAR) AS _raw "
         f"FROM {INPUT_TABLE} AS _in " + " ".join(plan.joins)
+        + (f" WHERE {plan.is_record}" if plan.is_record else "")
     )
 
 
@@ -343,7 +349,7 @@ def load_file(conn: duckdb.DuckDBPyConnection, delivery: Delivery) -> FileResult
         result.message = "the same bytes were loaded before, read the same way; nothing to do"
         return result
     try:
-        _, rejected = parse_file(conn, delivery)
+        _, rejected, result.rows_skipped = parse_file(conn, delivery)
     except duckdb.InterruptException:
         _drop_work_tables(conn)
         raise  # Ctrl-C: not a problem of the file; nothing of it was committed
@@ -358,14 +364,19 @@ def load_file(conn: duckdb.DuckDBPyConnection, delivery: Delivery) -> FileResult
 
 
 def parse_file(conn: duckdb.DuckDBPyConnection,
-               delivery: Delivery) -> tuple[ColumnPlan, list[Rejected]]:
+               delivery: Delivery) -> tuple[ColumnPlan, list[Rejected], int]:
     """Read, map and type the whole file into the temp table PARSED_TABLE, each row with its
-    `_errors` (empty: it loads). Raises UnreadableFile, RejectedFile or duckdb.Error when the
-    file cannot be loaded at all. Also what `sales-wh check` runs, on a scratch database."""
+    `_errors` (empty: it loads); also returns the rows that are not records of the entity
+    (skipped). Raises UnreadableFile, RejectedFile or duckdb.Error when the file cannot be
+    loaded at all. Also what `sales-wh check` runs, on a scratch database."""
     entity = delivery.entity
     read = read_into_temp_table(conn, delivery.path, INPUT_TABLE, delivery.display_path,
                                 _read_options(delivery))
     plan = plan_columns(conn, read.columns, delivery)
+    skipped = 0
+    if plan.is_record:
+        skipped = int(conn.execute(f"SELECT count(*) FROM {INPUT_TABLE} AS _in "
+                                   f"WHERE NOT ({plan.is_record})").fetchall()[0][0])
     # Timestamps without an offset are in the profile's time zone.
     conn.execute(f"SET TimeZone = {literal(delivery.mapping.options.timezone)}")
     try:
@@ -380,7 +391,7 @@ def parse_file(conn: duckdb.DuckDBPyConnection,
         )
     finally:
         conn.execute("SET TimeZone = 'UTC'")
-    return plan, read.rejected
+    return plan, read.rejected, skipped
 
 
 def rejection_message(delivery: Delivery, exc: Exception) -> str:
@@ -391,14 +402,14 @@ def rejection_message(delivery: Delivery, exc: Exception) -> str:
 
 def count_parsed(conn: duckdb.DuckDBPyConnection, rejected: list[Rejected],
                  result: FileResult) -> None:
-    """Rows read, loaded, quarantined and the reasons, from PARSED_TABLE and the records the
-    reader rejected (rows read = loaded + quarantined)."""
+    """Rows read, loaded, quarantined and the reasons, from PARSED_TABLE, the records the
+    reader rejected and result.rows_skipped (rows read = loaded + quarantined + skipped)."""
     counts = conn.execute(
         f"SELECT count(*), count(*) FILTER (WHERE len(_errors) = 0) FROM {PARSED_TABLE}"
     ).fetchall()[0]
-    result.rows_read = int(counts[0]) + len(rejected)
+    result.rows_read = int(counts[0]) + len(rejected) + result.rows_skipped
     result.rows_loaded = int(counts[1])
-    result.rows_quarantined = result.rows_read - result.rows_loaded
+    result.rows_quarantined = result.rows_read - result.rows_loaded - result.rows_skipped
     reasons = conn.execute(
         f"SELECT e.column || ': ' || e.reason AS reason, count(*) FROM "
         f"(SELECT unnest(_errors) AS e FROM {PARSED_TABLE}) GROUP BY ALL ORDER BY 1"
@@ -460,6 +471,10 @@ def _commit_file(
         notes = []
         if result.rows_quarantined:
             notes.append(f"{result.rows_quarantined} row(s) quarantined")
+        if result.rows_skipped:
+            notes.append(f"{result.rows_skipped} row(s) skipped: blank in "
+                         f"{', '.join(delivery.mapping.only_rows_with)}, so not "
+                         f"{entity.name} records (profile only_rows_with)")
         superseded, why = _supersede_earlier_loads(conn, result, load_id)
         if superseded:
             notes.append(f"{why}: supersedes load(s) {', '.join(map(str, superseded))} of "
@@ -533,11 +548,12 @@ def _write_log(
     conn.execute(
         "INSERT INTO audit.load_log (load_id, file_path, content_hash, source, entity, "
         "file_bytes, rows_read, rows_loaded, rows_quarantined, status, message, seconds, "
-        "loaded_at, mapping_hash) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP, ?)",
+        "loaded_at, mapping_hash, rows_skipped) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP, ?, ?)",
         [
             load_id, result.file_path, result.content_hash, result.source, result.entity,
             path.stat().st_size, result.rows_read, result.rows_loaded, result.rows_quarantined,
             result.status, result.message, result.seconds, result.mapping_hash,
+            result.rows_skipped,
         ],
     )

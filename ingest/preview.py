@@ -75,7 +75,7 @@ def preview_delivery(conn: duckdb.DuckDBPyConnection, delivery: Delivery,
     result = FileResult(delivery.display_path, "", entity.source, entity.name)
     preview = DeliveryPreview(delivery, result)
     try:
-        plan, rejected = parse_file(conn, delivery)
+        plan, rejected, result.rows_skipped = parse_file(conn, delivery)
     except (UnreadableFile, RejectedFile, duckdb.Error) as exc:
         result.status = "rejected"
         result.message = rejection_message(delivery, exc)
@@ -109,8 +109,11 @@ def format_check(check: LandingCheck) -> list[str]:
             lines.append(f"  REJECTED whole: {r.message}")
             lines.append("")
             continue
+        skipped = (f", {r.rows_skipped:,} skipped (blank in "
+                   f"{', '.join(d.mapping.only_rows_with)}: not {d.entity.name} records)"
+                   if r.rows_skipped else "")
         lines.append(f"  {r.rows_read:,} rows: {r.rows_loaded:,} would load, "
-                     f"{r.rows_quarantined:,} would be quarantined")
+                     f"{r.rows_quarantined:,} would be quarantined{skipped}")
         for reason, count in sorted(r.reasons.items(), key=lambda kv: (-kv[1], kv[0])):
             lines.append(f"    {count:>9,}  {reason}")
         if preview.extras:

@@ -3,7 +3,8 @@
 A landing folder may hold a `profile.yml`: either `extends: <shipped profile>` (optionally
 overriding `options` or `files`) or a full profile. A profile says which files feed which
 entity, and per file: column renames, constants, templates (`"{year}-01-01"`), coalesces,
-lookups into another file of the same delivery, value maps, defaults for blanks, and reading
+lookups into another file of the same delivery, value maps, defaults for blanks, the columns
+a row needs to be a record of the entity at all (`only_rows_with`), and reading
 options (encoding, delimiter, sheet, date order, decimal mark, time zone). A new export is a new
 profile, not new Python. Errors name the profile file and the field.
 """
@@ -75,6 +76,10 @@ class FileMapping:
     lookups: dict[str, Lookup] = field(default_factory=dict)
     values: dict[str, dict[str, str]] = field(default_factory=dict)
     defaults: dict[str, str] = field(default_factory=dict)
+    # File columns every record of the entity has: rows blank in one of them are not records
+    # of it (an order never handed to a carrier is no shipment). They are counted as skipped
+    # in the load log, neither loaded nor quarantined.
+    only_rows_with: tuple[str, ...] = ()
 
     def matches(self, relative: str) -> bool:
         return fnmatch.fnmatch(relative, self.pattern) or fnmatch.fnmatch(
@@ -204,6 +209,9 @@ def _file_mapping(raw: Any, origin: str, index: int, base: Options) -> FileMappi
             raise _fail(origin, f"{where}.lookups.{name}",
                         "needs exactly: file, key, match, take")
         lookups[str(name)] = Lookup(**{k: str(v) for k, v in spec.items()})
+    only_raw = raw.get("only_rows_with") or []
+    if not isinstance(only_raw, list) or not all(isinstance(c, str) and c for c in only_raw):
+        raise _fail(origin, f"{where}.only_rows_with", "must list file column names")
     for key, names in (("constants", constants), ("derive", derive), ("coalesce", coalesce),
                        ("lookups", lookups), ("values", values), ("defaults", defaults)):
         check_targets(list(names), key)
@@ -211,7 +219,7 @@ def _file_mapping(raw: Any, origin: str, index: int, base: Options) -> FileMappi
         pattern=str(raw["pattern"]), entity=target,
         options=_options(raw.get("options"), origin, f"{where}.options", base),
         rename=rename, constants=constants, derive=derive, coalesce=coalesce,
-        lookups=lookups, values=values, defaults=defaults,
+        lookups=lookups, values=values, defaults=defaults, only_rows_with=tuple(only_raw),
     )
 
 

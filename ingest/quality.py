@@ -208,6 +208,7 @@ def validate_pending_loads(conn: duckdb.DuckDBPyConnection, entity: Entity,
                (SELECT count(*) FROM {qualified('raw', entity.table)} r
                  WHERE r._load_id = log.load_id)
              + (SELECT count(*) FROM audit.quarantine q WHERE q.load_id = log.load_id)
+             + coalesce(log.rows_skipped, 0)
                AS rows_accounted
         FROM audit.load_log log WHERE log.load_id IN ({ids})
         """

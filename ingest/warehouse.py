@@ -131,6 +131,10 @@ def ensure_ingest_tables(conn: duckdb.DuckDBPyConnection) -> None:
     # A warehouse from before mappings were part of a load's identity: its loads have none,
     # so each file reloads once, read with today's profile, and supersedes its old load.
     conn.execute("ALTER TABLE audit.load_log ADD COLUMN IF NOT EXISTS mapping_hash VARCHAR")
+    # Rows a profile says are not records of the entity (only_rows_with); after mapping_hash
+    # in new and older warehouses alike.
+    conn.execute("ALTER TABLE audit.load_log ADD COLUMN IF NOT EXISTS rows_skipped BIGINT "
+                 "DEFAULT 0")
     for entity in ENTITIES:
         ensure_raw_table(conn, entity)
 

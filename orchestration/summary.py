@@ -81,7 +81,7 @@ def report(result, started: float) -> int:
     failed = [e for e in evaluations if not e.passed and e.severity != AssetCheckSeverity.WARN]
     warned = [e for e in evaluations if not e.passed and e.severity == AssetCheckSeverity.WARN]
     files = {"files_loaded": 0, "files_skipped_duplicate": 0, "files_rejected": 0,
-             "rows_read": 0, "rows_loaded": 0, "rows_quarantined": 0}
+             "rows_read": 0, "rows_loaded": 0, "rows_quarantined": 0, "rows_skipped": 0}
     for event in result.get_asset_materialization_events():
         metadata = event.materialization.metadata
         for name in files:
@@ -92,7 +92,9 @@ def report(result, started: float) -> int:
     print(f"  ingest         {files['files_loaded']} files loaded, "
           f"{files['files_skipped_duplicate']} already loaded, {files['files_rejected']} rejected;"
           f" {files['rows_read']:,} rows read = {files['rows_loaded']:,} loaded + "
-          f"{files['rows_quarantined']:,} quarantined")
+          f"{files['rows_quarantined']:,} quarantined"
+          + (f" + {files['rows_skipped']:,} skipped (not records of their entity: profile "
+             "only_rows_with)" if files["rows_skipped"] else ""))
     print(f"  checks         {len(evaluations) - len(failed) - len(warned)} passed, "
           f"{len(warned)} warned, {len(failed)} failed")
     for evaluation in warned:

@@ -2,8 +2,10 @@
 
 Run-rate orders come from customers weighted by size through their usual channel (sometimes
 another one: channel conflict); won deals become an order on their close date. Lines carry
-channel prices and discounts; some orders are cancelled, some lines returned (a few after the
-90-day clawback window), and delivered orders draw NPS/CSAT responses and complaints.
+channel prices and discounts; some orders are cancelled, the others ship in one parcel or
+two and mostly arrive by the promised date; some lines are returned (a few after the 90-day
+clawback window), and delivered orders draw NPS/CSAT responses (lower after a late delivery)
+and complaints.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from synthetic.company import (
     CHANNEL_SATISFACTION,
     CHANNELS,
     COMPLAINT_CATEGORIES,
-    END64,
     END_TS,
     EUR_PER_USD,
     REGIONS,
@@ -30,6 +31,13 @@ from synthetic.company import (
     Month,
 )
 from synthetic.writer import CsvSink, date_text, money_text, timestamp_text
+
+CARRIERS = ("DHL", "UPS", "FedEx", "Regional Express")
+CARRIER_SHARE = np.array([0.35, 0.30, 0.20, 0.15])
+CARRIER_EXTRA_DAYS = np.array([0.0, 0.3, 0.0, 1.6])  # the regional courier is slower
+# Days from order to the delivery promised to the customer, by channel (direct, distributor,
+# online, retail, partner): business customers are promised eight days, consumers six.
+PROMISE_DAYS = np.array([8, 8, 6, 6, 8])
 
 COMMENTS = ("", "", "", "Great service, thanks", 'Delivery was "late" again',
             "Good value; will reorder", "Support took too long, but solved it")
@@ -60,6 +68,7 @@ class OrderBook:
         self.return_seq = 0
         self.response_seq = 0
         self.complaint_seq = 0
+        self.shipment_seq = 0
         self.seen_customer = np.zeros(len(company.accounts), dtype=bool)
         self.totals = Totals()
         reps = company.reps
@@ -111,9 +120,11 @@ class OrderBook:
         order_ids = np.array([f"SO{self.order_seq + i + 1:09d}" for i in range(n_orders)])
         self.order_seq += n_orders
         cancelled = rng.random(n_orders) < 0.03
-        age = (END64 - order_day).astype(int)
+        # What the order system says follows from its parcels (_shipments).
+        shipped, delivered, late = self._shipments(month, order_ids, order_day, order_channel,
+                                                   cancelled)
         status = np.where(cancelled, "cancelled", np.where(
-            age < 3, "placed", np.where(age < 10, "shipped", "delivered")))
+            ~shipped, "placed", np.where(delivered, "delivered", "shipped")))
         updated = order_day.astype("datetime64[s]") + rng.integers(
             0, 10 * 86400, n_orders).astype("timedelta64[s]")
         updated = np.minimum(updated, END_TS)
@@ -141,10 +152,9 @@ class OrderBook:
             "discount_amount": money_text(lines.discount_cents.to_numpy()),
         }))
         self._payments(rng, lines, order_ids, order_channel, cancelled)
-        delivered = status == "delivered"
         returned_order = self._returns(rng, lines, order_ids, order_day, delivered)
         self._surveys(rng, order_ids, order_account, order_day, order_channel, rep, delivered,
-                      returned_order)
+                      returned_order, late)
         self._tally(month, lines, order_account, order_channel, region, rep, cancelled,
                     currency)
 
@@ -221,11 +231,13 @@ class OrderBook:
 
     def _surveys(self, rng: np.random.Generator, order_ids: np.ndarray, account: np.ndarray,
                  day: np.ndarray, channel: np.ndarray, rep: np.ndarray, delivered: np.ndarray,
-                 returned: np.ndarray) -> None:
+                 returned: np.ndarray, late: np.ndarray) -> None:
         company = self.company
         n = order_ids.size
         quality = self.rep_quality.reindex(rep).fillna(0.0).to_numpy()
-        latent = CHANNEL_SATISFACTION[channel] + quality + rng.normal(0, 1.6, n) - 2.0 * returned
+        # A return or a late delivery leaves the customer less satisfied.
+        latent = (CHANNEL_SATISFACTION[channel] + quality + rng.normal(0, 1.6, n)
+                  - 2.0 * returned - 1.5 * late)
         frames = []
         for survey, share, score in (
             ("nps", 0.12, np.clip(np.round(latent), 0, 10)),
@@ -272,6 +284,58 @@ class OrderBook:
             "order_id": order_ids[chosen],
             "rep_id": rep[chosen],
         }))
+
+    def _shipments(self, month: Month, order_ids: np.ndarray, order_day: np.ndarray,
+                   channel: np.ndarray, cancelled: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Parcels of the month's orders (one each, two for some), handed to a carrier a few
+        days after the order and delivered days later, mostly by the promised date; a few
+        are lost or sent back. Returns per order: shipped, delivered (every parcel), late (a
+        parcel delivered after the promise, or lost)."""
+        rng = self.company.stream_rng(12, month.index)
+        n = order_ids.size
+        parcels = np.where(rng.random(n) < 0.08, 2, 1)
+        order_idx = np.repeat(np.arange(n), parcels)
+        second = np.concatenate([[False], order_idx[1:] == order_idx[:-1]])
+        m = order_idx.size
+        lag = (rng.geometric(0.55, m) - 1).clip(0, 6) + np.isin(channel[order_idx], (0, 1))
+        lag = lag + np.where(second, rng.integers(1, 4, m), 0)
+        shipped_at = (order_day[order_idx].astype("datetime64[s]")
+                      + (lag * 86400 + rng.integers(8 * 3600, 18 * 3600, m))
+                      .astype("timedelta64[s]"))
+        carrier = rng.choice(len(CARRIERS), m, p=CARRIER_SHARE)
+        transit = 1 + rng.gamma(2.0, 1.3, m) + CARRIER_EXTRA_DAYS[carrier]
+        delivered_at = shipped_at + (transit * 86400).astype("timedelta64[s]")
+        promised = order_day[order_idx] + PROMISE_DAYS[channel[order_idx]]
+        outcome = rng.random(m)
+        lost, sent_back = outcome < 0.006, (outcome >= 0.006) & (outcome < 0.01)
+        exists = ~cancelled[order_idx] & (shipped_at <= END_TS)
+        arrived = exists & ~lost & ~sent_back & (delivered_at <= END_TS)
+        status = np.where(lost, "lost", np.where(sent_back, "returned", np.where(
+            arrived, "delivered", "in_transit")))
+        updated = np.where(arrived, delivered_at, shipped_at)
+        keep = np.flatnonzero(exists)
+        ids = [f"SH{self.shipment_seq + i + 1:09d}" for i in range(keep.size)]
+        self.shipment_seq += keep.size
+        self.sink.write("orders", "shipments", pd.DataFrame({
+            "shipment_id": ids,
+            "order_id": order_ids[order_idx[keep]],
+            "shipped_at": timestamp_text(shipped_at[keep]),
+            "promised_at": date_text(promised[keep]),
+            "delivered_at": np.where(arrived[keep], timestamp_text(delivered_at[keep]), ""),
+            "carrier": np.array(CARRIERS)[carrier[keep]],
+            "status": status[keep],
+            "updated_at": timestamp_text(updated[keep]),
+        }))
+        late_parcel = exists & (lost | (arrived & (delivered_at.astype("datetime64[D]")
+                                                   > promised)))
+        shipped = np.zeros(n, dtype=bool)
+        shipped[order_idx[exists]] = True
+        not_arrived = np.zeros(n, dtype=bool)
+        not_arrived[order_idx[exists & ~arrived]] = True
+        late = np.zeros(n, dtype=bool)
+        late[order_idx[late_parcel]] = True
+        return shipped, shipped & ~not_arrived, late
 
     def _tally(self, month: Month, lines: pd.DataFrame, account: np.ndarray,
                channel: np.ndarray, region: np.ndarray, rep: np.ndarray,

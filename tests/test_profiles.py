@@ -258,3 +258,51 @@ def test_two_mappings_of_one_file_to_one_entity_are_refused(tmp_path):
     assert scan.deliveries == []
     [problem] = scan.problems
     assert "patterns 'funnel*.csv' and '*.csv' both map funnel.csv to crm/leads" in problem
+
+
+ORDERS_WITH_PARCELS_CSV = """\
+order_id,customer,ordered,handed_to_carrier,arrived,promised
+O1,C1,2026-03-01,2026-03-02 10:00:00,2026-03-05 12:00:00,2026-03-06
+O2,C1,2026-03-01,,,2026-03-06
+O3,C2,2026-03-02,2026-03-03 09:00:00,2026-03-01 09:00:00,2026-03-07
+O4,C2,2026-03-03,  ,,2026-03-08
+O5,C3,2026-03-04,2026-03-05 11:00:00,,2026-03-09
+"""
+
+PARCELS_PROFILE = """\
+files:
+  - pattern: "orders.csv"
+    source: orders
+    entity: shipments
+    only_rows_with: [handed_to_carrier]
+    derive: {shipment_id: "P-{order_id}"}
+    rename: {handed_to_carrier: shipped_at, arrived: delivered_at, promised: promised_at}
+"""
+
+
+def test_rows_that_are_not_records_of_the_entity_are_skipped_and_counted(conn, tmp_path):
+    """An order never handed to a carrier is no shipment: with only_rows_with it is skipped
+    (counted in the load log), neither loaded nor quarantined; a real fault in a shipped row
+    (delivered before it was shipped) is still quarantined. read = loaded + quarantined +
+    skipped."""
+    landing = tmp_path / "landing"
+    put(landing / "shop/orders.csv", ORDERS_WITH_PARCELS_CSV)
+    put(landing / "shop/profile.yml", PARCELS_PROFILE)
+    [result] = ingest_entity(conn, landing, entity("orders", "shipments")).files
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined,
+            result.rows_skipped) == (5, 2, 1, 2)
+    assert "2 row(s) skipped: blank in handed_to_carrier" in result.message
+    assert conn.execute("SELECT shipment_id, _source_line FROM raw.orders__shipments "
+                        "ORDER BY 1").fetchall() == [("P-O1", 2), ("P-O5", 6)]
+    assert conn.execute("SELECT line_number, reason FROM audit.quarantine").fetchall() == [
+        (4, "delivered_at: delivered before it was shipped; correct the dates and deliver the "
+            "shipment again")]
+    assert conn.execute("SELECT rows_read, rows_loaded, rows_quarantined, rows_skipped "
+                        "FROM audit.load_log").fetchall() == [(5, 2, 1, 2)]
+
+
+def test_only_rows_with_must_name_file_columns(tmp_path):
+    path = put(tmp_path / "shop" / "profile.yml",
+               "files: [{pattern: a, source: orders, entity: shipments, only_rows_with: x}]\n")
+    with pytest.raises(ProfileError, match=r"files\[0\]\.only_rows_with: must list"):
+        load_profile(path)

@@ -3,13 +3,19 @@
     satisfied 4-5. NPS = 100 x (promoters - detractors) / responses, -100..100; CSAT =
     satisfied / responses, 0..1; both NULL (not zero) without responses. -#}
 
-{% macro survey_counts(survey_type='survey_type', score='score') -%}
-    sum(case when {{ survey_type }} = 'nps' then 1 else 0 end) as nps_responses,
-    sum(case when {{ survey_type }} = 'nps' and {{ score }} >= 9 then 1 else 0 end) as promoters,
-    sum(case when {{ survey_type }} = 'nps' and {{ score }} <= 6 then 1 else 0 end) as detractors,
-    sum(case when {{ survey_type }} = 'csat' then 1 else 0 end) as csat_responses,
-    sum(case when {{ survey_type }} = 'csat' and {{ score }} >= 4 then 1 else 0 end)
-        as csat_satisfied
+{#- The survey counts, each column name ending in `suffix`, of the responses for which
+    `condition` holds (all by default). -#}
+{% macro survey_counts(survey_type='survey_type', score='score', suffix='', condition='true') -%}
+    sum(case when {{ condition }} and {{ survey_type }} = 'nps' then 1 else 0 end)
+        as nps_responses{{ suffix }},
+    sum(case when {{ condition }} and {{ survey_type }} = 'nps' and {{ score }} >= 9 then 1 else 0 end)
+        as promoters{{ suffix }},
+    sum(case when {{ condition }} and {{ survey_type }} = 'nps' and {{ score }} <= 6 then 1 else 0 end)
+        as detractors{{ suffix }},
+    sum(case when {{ condition }} and {{ survey_type }} = 'csat' then 1 else 0 end)
+        as csat_responses{{ suffix }},
+    sum(case when {{ condition }} and {{ survey_type }} = 'csat' and {{ score }} >= 4 then 1 else 0 end)
+        as csat_satisfied{{ suffix }}
 {%- endmacro %}
 
 {% macro nps(promoters, detractors, responses) -%}

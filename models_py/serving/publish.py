@@ -109,7 +109,8 @@ def _copy_load_summaries(conn: duckdb.DuckDBPyConnection) -> None:
         CREATE TABLE serving.load_summary AS
         SELECT source || '/' || entity AS entity, count(*) AS files,
             sum(rows_read) AS rows_read, sum(rows_loaded) AS rows_loaded,
-            sum(rows_quarantined) AS rows_quarantined, max(loaded_at) AS last_loaded_at
+            sum(rows_quarantined) AS rows_quarantined,
+            sum(coalesce(rows_skipped, 0)) AS rows_skipped, max(loaded_at) AS last_loaded_at
         FROM source.audit.load_log WHERE status = 'loaded' GROUP BY 1 ORDER BY 1""")
     conn.execute("""
         CREATE TABLE serving.quarantine_reasons AS

@@ -121,6 +121,7 @@ def _results(context: dg.AssetExecutionContext, outcome: EntityLoad, table_rows:
             "rows_read": outcome.total("rows_read"),
             "rows_loaded": outcome.total("rows_loaded"),
             "rows_quarantined": outcome.total("rows_quarantined"),
+            "rows_skipped": outcome.total("rows_skipped"),
             "rows_per_second": round(outcome.total("rows_read") / seconds) if seconds else 0,
             "dagster/row_count": table_rows,
             # Why rows went to quarantine this run, commonest first (file and line of each

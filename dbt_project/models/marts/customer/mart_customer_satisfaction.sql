@@ -3,7 +3,10 @@
 -- roll up to region, channel or rep and recompute NPS and CSAT from them; the ratios on each
 -- row are that row's own. Region is the customer's; the channel is the response's (else that
 -- of the order it is about); the rep is staging's attributed_rep_id (the one the response or
--- complaint carries, else the account's owner), as in the rep KPIs.
+-- complaint carries, else the account's owner), as in the rep KPIs. Responses about an order
+-- are also counted by how its delivery went (handbook 6.4.2: do late deliveries score
+-- lower?): `_late_delivery` when a parcel of the order arrived after the promised date, was
+-- lost or is in transit past it; `_on_time_delivery` when every parcel arrived by the promise.
 {% set sla_hours = var('complaint_sla_hours', 48) %}
 
 with customers as (
@@ -14,15 +17,31 @@ orders as (
     select order_id, channel, rep_id from {{ ref('fct_orders') }}
 ),
 
+deliveries as (
+    select
+        order_id,
+        case
+            when bool_or(is_late or is_lost) then 'late'
+            when bool_and(coalesce(is_on_time, false)) then 'on_time'
+        end as delivery
+    from {{ ref('fct_shipments') }}
+    group by order_id
+),
+
 responses as (
     select
         cast({{ dbt.date_trunc('month', 'responses.submitted_date') }} as date) as month,
         coalesce(customers.region, '(unknown)') as region,
         coalesce(responses.channel, orders.channel, '(none)') as channel,
         coalesce(responses.attributed_rep_id, '(none)') as rep_id,
-        {{ survey_counts('responses.survey_type', 'responses.score') }}
+        {{ survey_counts('responses.survey_type', 'responses.score') }},
+        {{ survey_counts('responses.survey_type', 'responses.score', '_late_delivery',
+                         "deliveries.delivery = 'late'") }},
+        {{ survey_counts('responses.survey_type', 'responses.score', '_on_time_delivery',
+                         "deliveries.delivery = 'on_time'") }}
     from {{ ref('stg_survey__responses') }} as responses
     left join orders on responses.order_id = orders.order_id
+    left join deliveries on responses.order_id = deliveries.order_id
     left join customers on responses.account_id = customers.account_id
     where responses.submitted_date <= {{ as_of_date() }}
     group by 1, 2, 3, 4
@@ -82,6 +101,18 @@ final as (
         cast(coalesce(responses.csat_responses, 0) as integer) as csat_responses,
         cast(coalesce(responses.csat_satisfied, 0) as integer) as csat_satisfied,
         {{ csat('responses.csat_satisfied', 'responses.csat_responses') }} as csat,
+{%- for suffix in ['_late_delivery', '_on_time_delivery'] %}
+        cast(coalesce(responses.nps_responses{{ suffix }}, 0) as integer)
+            as nps_responses{{ suffix }},
+        {{ nps('responses.promoters' ~ suffix, 'responses.detractors' ~ suffix,
+               'responses.nps_responses' ~ suffix) }} as nps{{ suffix }},
+        cast(coalesce(responses.csat_responses{{ suffix }}, 0) as integer)
+            as csat_responses{{ suffix }},
+        cast(coalesce(responses.csat_satisfied{{ suffix }}, 0) as integer)
+            as csat_satisfied{{ suffix }},
+        {{ csat('responses.csat_satisfied' ~ suffix, 'responses.csat_responses' ~ suffix) }}
+            as csat{{ suffix }},
+{%- endfor %}
         cast(coalesce(order_counts.orders, 0) as integer) as orders,
         cast(coalesce(complaints.complaints, 0) as integer) as complaints,
         100 * {{ safe_ratio('coalesce(complaints.complaints, 0)', 'order_counts.orders') }}
