@@ -16,8 +16,8 @@ from orchestration.settings import DBT_PROJECT_DIR
 pytestmark = pytest.mark.e2e
 
 # Column names a DOUBLE may have: rates and shares, NPS/CSAT, medians, per-100 rates, coverage.
-NOT_MONEY = re.compile(r"(_rate|_ratio|share|^conversion_|^attainment$|^nps$|^csat$|^median_"
-                       r"|_per_100_|^pct_of_target$|^orders_per_month$|^coverage$)")
+NOT_MONEY = re.compile(r"(_rate|_ratio|share|^conversion_|^attainment$|^nps(_|$)|^csat(_|$)"
+                       r"|^median_|_per_100_|^pct_of_target$|^orders_per_month$|^coverage$)")
 
 
 def declared() -> dict[tuple[str, str], str]:
