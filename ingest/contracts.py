@@ -196,6 +196,9 @@ ENTITIES: tuple[Entity, ...] = (
         _c("status", req=True, allowed=LEAD_STATUSES), _c("owner_rep_id"), _c("account_id"),
         _c("score", INT, min_value=0), _c("qualified_at", TS), _c("converted_at", TS),
         _c("opportunity_id"),
+        # Optional addition to the v1 contract: the campaign or landing page that brought the
+        # lead (a lead-scoring factor beside its source).
+        _c("campaign"),
     ), key=("lead_id",)),
     Entity("crm", "opportunities", (
         _c("opportunity_id", req=True), _c("owner_rep_id", req=True),

@@ -381,6 +381,12 @@ def parse_file(conn: duckdb.DuckDBPyConnection,
     conn.execute(f"SET TimeZone = {literal(delivery.mapping.options.timezone)}")
     try:
         parse = _parse_select(delivery, plan, read.fmt == "xlsx")
+        if delivery.mapping.collapse_repeated_records:
+            # Identical rows (every contract column, errors included) are one record: the
+            # first line stands for it, the repeats are skipped.
+            same = ", ".join(ident(c) for c in entity.column_names)
+            parse = (f"SELECT * FROM ({parse}) QUALIFY row_number() OVER "
+                     f"(PARTITION BY {same}, _errors ORDER BY _source_line) = 1")
         if entity.references:
             conn.execute(f"CREATE OR REPLACE TEMP TABLE {TYPED_TABLE} AS {parse}")
             parse = _with_references(delivery)
@@ -391,6 +397,11 @@ def parse_file(conn: duckdb.DuckDBPyConnection,
         )
     finally:
         conn.execute("SET TimeZone = 'UTC'")
+    if delivery.mapping.collapse_repeated_records:
+        kept = f" WHERE {plan.is_record}" if plan.is_record else ""
+        records = conn.execute(f"SELECT (SELECT count(*) FROM {INPUT_TABLE} AS _in{kept}) - "
+                               f"(SELECT count(*) FROM {PARSED_TABLE})").fetchall()[0][0]
+        skipped += int(records)
     return plan, read.rejected, skipped
 
 
@@ -472,9 +483,14 @@ def _commit_file(
         if result.rows_quarantined:
             notes.append(f"{result.rows_quarantined} row(s) quarantined")
         if result.rows_skipped:
-            notes.append(f"{result.rows_skipped} row(s) skipped: blank in "
-                         f"{', '.join(delivery.mapping.only_rows_with)}, so not "
-                         f"{entity.name} records (profile only_rows_with)")
+            why = []
+            if delivery.mapping.only_rows_with:
+                why.append(f"blank in {', '.join(delivery.mapping.only_rows_with)}, so not "
+                           f"{entity.name} records (profile only_rows_with)")
+            if delivery.mapping.collapse_repeated_records:
+                why.append("repeats of a record on an earlier line (profile "
+                           "collapse_repeated_records)")
+            notes.append(f"{result.rows_skipped} row(s) skipped: {' or '.join(why)}")
         superseded, why = _supersede_earlier_loads(conn, result, load_id)
         if superseded:
             notes.append(f"{why}: supersedes load(s) {', '.join(map(str, superseded))} of "

@@ -4,7 +4,8 @@ A landing folder may hold a `profile.yml`: either `extends: <shipped profile>` (
 overriding `options` or `files`) or a full profile. A profile says which files feed which
 entity, and per file: column renames, constants, templates (`"{year}-01-01"`), coalesces,
 lookups into another file of the same delivery, value maps, defaults for blanks, the columns
-a row needs to be a record of the entity at all (`only_rows_with`), and reading
+a row needs to be a record of the entity at all (`only_rows_with`), whether rows repeating a
+record are one record (`collapse_repeated_records`), and reading
 options (encoding, delimiter, sheet, date order, decimal mark, time zone). A new export is a new
 profile, not new Python. Errors name the profile file and the field.
 """
@@ -80,6 +81,10 @@ class FileMapping:
     # of it (an order never handed to a carrier is no shipment). They are counted as skipped
     # in the load log, neither loaded nor quarantined.
     only_rows_with: tuple[str, ...] = ()
+    # A file that names a record on every row of something else (a deals export naming its
+    # rep on each deal): rows identical in every contract column are one record, the repeats
+    # skipped (counted), instead of quarantined as duplicate keys.
+    collapse_repeated_records: bool = False
 
     def matches(self, relative: str) -> bool:
         return fnmatch.fnmatch(relative, self.pattern) or fnmatch.fnmatch(
@@ -212,6 +217,9 @@ def _file_mapping(raw: Any, origin: str, index: int, base: Options) -> FileMappi
     only_raw = raw.get("only_rows_with") or []
     if not isinstance(only_raw, list) or not all(isinstance(c, str) and c for c in only_raw):
         raise _fail(origin, f"{where}.only_rows_with", "must list file column names")
+    collapse = raw.get("collapse_repeated_records", False)
+    if not isinstance(collapse, bool):
+        raise _fail(origin, f"{where}.collapse_repeated_records", "must be true or false")
     for key, names in (("constants", constants), ("derive", derive), ("coalesce", coalesce),
                        ("lookups", lookups), ("values", values), ("defaults", defaults)):
         check_targets(list(names), key)
@@ -220,6 +228,7 @@ def _file_mapping(raw: Any, origin: str, index: int, base: Options) -> FileMappi
         options=_options(raw.get("options"), origin, f"{where}.options", base),
         rename=rename, constants=constants, derive=derive, coalesce=coalesce,
         lookups=lookups, values=values, defaults=defaults, only_rows_with=tuple(only_raw),
+        collapse_repeated_records=collapse,
     )
 
 

@@ -164,6 +164,12 @@ def ensure_raw_table(conn: duckdb.DuckDBPyConnection, entity: Entity) -> None:
         "SELECT column_name FROM information_schema.columns "
         "WHERE table_schema = 'raw' AND table_name = ?", [entity.table]).fetchall()}
     table = qualified("raw", entity.table)
+    for column in entity.columns:
+        if column.name not in present:
+            # An optional column the contract gained after this warehouse was made: empty
+            # for the rows loaded before.
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {ident(column.name)} "
+                         f"{SQL_TYPES[column.kind]}")
     for stamp, local in entity.local_dates:
         if local not in present:
             # A warehouse from before local dates: rows loaded then were read in UTC, so their

@@ -95,7 +95,7 @@ SUITES: dict[str, list[Rule]] = {
                                 Rule("a_ge_b", ("entered", "reached_later_stage"))],
     "mart_pipeline_rep_daily": [Rule("a_ge_b", ("open_deals", "unvalued_deals")),
                                 Rule("between", ("open_amount", 0, None))],
-    "fct_opportunities": [*_rates("probability")],
+    "fct_opportunities": [*_rates("probability", "win_probability")],
     "mart_targets_vs_actual": [Rule("in_set", ("metric", ["revenue", "new_customers",
                                                           "market_share", "csat", "nps",
                                                           "category_mix"]))],

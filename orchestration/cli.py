@@ -470,6 +470,59 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     return 0 if result.success and not failed else 1
 
 
+def cmd_score(args: argparse.Namespace) -> int:
+    """Run the scoring job now (as the monthly schedule would) and print, per model, how it
+    did on the newest rows against its baselines, and its strongest factors."""
+    from orchestration.assets.scoring import SCORE_JOB
+    from orchestration.summary import step_failures
+
+    started = time.perf_counter()
+    settings.configure(home_dir=args.home)
+    result = run_job_now(SCORE_JOB)
+    if result is None:
+        return 2
+    for _, cause in step_failures(result):
+        print(f"error: scoring failed: {cause}", file=sys.stderr)
+    if not result.success:
+        return 1
+    for event in result.get_asset_materialization_events():
+        skipped = event.materialization.metadata.get("skipped")
+        if skipped is not None:
+            print(f"{event.asset_key.to_user_string()}: {skipped.value}")
+    with duckdb.connect(str(settings.warehouse_path()), read_only=True) as conn:
+        present = {t for (t,) in conn.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'scoring'").fetchall()}
+        models = conn.execute(
+            "SELECT DISTINCT model FROM scoring.model_metrics WHERE run_id = ? ORDER BY 1",
+            [result.run_id]).fetchall() if "model_metrics" in present else []
+        for (model,) in models:
+            _print_model(conn, result.run_id, model)
+    print(f"elapsed {time.perf_counter() - started:.1f}s")
+    return 0
+
+
+def _print_model(conn: duckdb.DuckDBPyConnection, run_id: str, model: str) -> None:
+    metrics = conn.execute(
+        "SELECT candidate, chosen, auc, brier, log_loss, test_from, test_to, test_rows, "
+        "test_positives, as_of_date FROM scoring.model_metrics WHERE run_id = ? AND model = ? "
+        "ORDER BY candidate <> 'model', candidate", [run_id, model]).fetchall()
+    factors = conn.execute(
+        "SELECT factor, level, reference, odds_ratio, ci_low, ci_high FROM "
+        "scoring.model_factors WHERE run_id = ? AND model = ? AND (ci_low > 1 OR ci_high < 1) "
+        "ORDER BY abs(ln(odds_ratio)) DESC LIMIT 6", [run_id, model]).fetchall()
+    *_, test_from, test_to, rows, wins, as_of = metrics[0]
+    print(f"{model} as of {as_of}, run {run_id}: tested on {rows:,} rows dated "
+          f"{test_from} .. {test_to} ({wins:,} won)")
+    for name, chosen, auc, brier, loss, *_ in metrics:
+        print(f"  {name:<12} AUC {auc or 0:.3f}  Brier {brier:.4f}  log loss {loss:.4f}"
+              f"{'  <- scores' if chosen else ''}")
+    if factors:
+        print("  strongest factors (odds ratio, 95 % interval):")
+    for factor, level, reference, ratio, low, high in factors:
+        what = f"{factor}={level} vs {reference}" if level else f"{factor} (per unit)"
+        print(f"    {what:<60} {ratio:8.3f}  ({low:.3f} - {high:.3f})")
+
+
 def cmd_export_payouts(args: argparse.Namespace) -> int:
     """Write a month's payout files (provisional while the month is open)."""
     from models_py.payouts.statements import export_period
@@ -579,6 +632,13 @@ def parser() -> argparse.ArgumentParser:
         "forecast monthly net revenue now (the monthly schedule's job)",
         "Forecast 12 months of net revenue for the company, regions, channels, categories and "
         "region x category, reconciled; every run is kept in forecast.revenue_forecast.")
+    _home_command(
+        sub, "score", cmd_score,
+        "score every lead and open deal now (the monthly schedule's job)",
+        "Train and calibrate the lead and deal models on older rows, measure them on the "
+        "newest against their baselines, and score every lead (marts.mart_lead_scores) and "
+        "open deal (scoring.win_probabilities, fct_opportunities.win_probability from the "
+        "next build); every run kept in schema scoring.")
     _month_command(
         sub, "export-payouts", cmd_export_payouts, "write a month's payout files for finance",
         "CSV and XLSX of the month's payouts and lines, and one HTML statement per rep, under "

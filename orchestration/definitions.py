@@ -24,6 +24,14 @@ from orchestration.assets.payouts import (
     monthly_payout_exports,
     payout_exports,
 )
+from orchestration.assets.scoring import (
+    LEAD_SCORES_KEY,
+    WIN_PROBABILITIES_KEY,
+    lead_scores,
+    monthly_scores,
+    score_leads_job,
+    win_probabilities,
+)
 from orchestration.assets.serving import published_warehouse
 from orchestration.assets.transform import warehouse_dbt_assets
 from orchestration.automation import (
@@ -43,16 +51,19 @@ def build_definitions(loggers: Mapping[str, dg.LoggerDefinition] | None = None) 
     export_env()
     return dg.Definitions(
         assets=[*ingest_assets, warehouse_dbt_assets, commission_payouts, payout_exports,
-                revenue_forecast, pipeline_forecast, published_warehouse],
+                revenue_forecast, pipeline_forecast, lead_scores, win_probabilities,
+                published_warehouse],
         asset_checks=[mart_suites],
         jobs=[dg.define_asset_job(
                   BUILD_ALL_JOB,
-                  # The monthly payout files and the forecasts are jobs of their own.
+                  # The monthly payout files, the forecasts and the scores are jobs of
+                  # their own.
                   selection=dg.AssetSelection.all()
-                  - dg.AssetSelection.assets(EXPORTS_KEY, FORECAST_KEY, PIPELINE_KEY),
+                  - dg.AssetSelection.assets(EXPORTS_KEY, FORECAST_KEY, PIPELINE_KEY,
+                                             LEAD_SCORES_KEY, WIN_PROBABILITIES_KEY),
                   description="Load new landing files and rebuild every table."),
-              lock_payout_period, export_payouts_job, forecast_revenue_job],
-        schedules=[daily_build, monthly_payout_exports, monthly_forecast],
+              lock_payout_period, export_payouts_job, forecast_revenue_job, score_leads_job],
+        schedules=[daily_build, monthly_payout_exports, monthly_forecast, monthly_scores],
         sensors=[new_landing_files, report_failed_runs],
         resources={
             "warehouse": warehouse_resource(),

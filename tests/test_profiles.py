@@ -306,3 +306,39 @@ def test_only_rows_with_must_name_file_columns(tmp_path):
                "files: [{pattern: a, source: orders, entity: shipments, only_rows_with: x}]\n")
     with pytest.raises(ProfileError, match=r"files\[0\]\.only_rows_with: must list"):
         load_profile(path)
+
+
+DEALS_WITH_REPS_CSV = """\
+deal,rep,office
+D1,ann,East
+D2,bob,West
+D3,ann,East
+D4,ann,East
+D5,bob,North
+"""
+
+REPS_FROM_DEALS_PROFILE = """\
+files:
+  - pattern: "deals.csv"
+    source: crm
+    entity: reps
+    collapse_repeated_records: true
+    rename: {rep: rep_id, office: region}
+    derive: {rep_name: "{rep}"}
+    constants: {role: ae}
+"""
+
+
+def test_a_record_repeated_on_many_rows_is_one_record(conn, tmp_path):
+    """ann is named on three deals, identically: one rep, two repeats skipped. bob is named
+    twice with two offices: that is a conflict, not a repeat, so the duplicate-key rule keeps
+    the later line and quarantines the other."""
+    landing = tmp_path / "landing"
+    put(landing / "crm_export/deals.csv", DEALS_WITH_REPS_CSV)
+    put(landing / "crm_export/profile.yml", REPS_FROM_DEALS_PROFILE)
+    [result] = ingest_entity(conn, landing, entity("crm", "reps")).files
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined,
+            result.rows_skipped) == (5, 2, 1, 2)
+    assert conn.execute("SELECT rep_id, region, _source_line FROM raw.crm__reps ORDER BY 1"
+                        ).fetchall() == [("ann", "East", 2), ("bob", "North", 6)]
+    assert conn.execute("SELECT line_number FROM audit.quarantine").fetchall() == [(3,)]

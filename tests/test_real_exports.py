@@ -164,6 +164,35 @@ def test_olist_reviews_keep_their_text_lines_and_customer(olist_home):
     assert all(accounts[key] == orders[key.split(":")[1]] for key in accounts)
 
 
+def test_maven_win_probabilities_for_the_open_deals(maven_home):
+    """`sales-wh score` on the Maven export: one probability per deal still Engaging (the
+    open deals of the file), learned from monthly replays with deals held out by creation
+    date; the model beats the stage-only baseline on the newest deals' Brier score. (This
+    export has no leads and no stage history: no lead scores, and the stage baseline is the
+    base rate.)"""
+    from orchestration.cli import main
+
+    assert main(["score", "--home", str(maven_home)]) == 0
+    assert query(maven_home, "SELECT DISTINCT model FROM scoring.model_metrics") == [
+        ("win_probability",)]  # no leads in this export: no lead model, and no failure
+    engaging = {r["opportunity_id"] for r in records(MAVEN / "sales_pipeline.csv")
+                if r["deal_stage"] == "Engaging"}
+    scored = dict(query(maven_home, "SELECT opportunity_id, win_probability FROM "
+                                    "scoring.win_probabilities"))
+    assert set(scored) == engaging and all(0 <= p <= 1 for p in scored.values())
+    metrics = {row[0]: row[1:] for row in query(
+        maven_home, "SELECT candidate, auc, brier, test_from, calibration_from, test_rows "
+                    "FROM scoring.model_metrics WHERE model = 'win_probability'")}
+    auc, brier, test_from, calibration_from, rows = metrics["model"]
+    assert rows > 1000 and calibration_from < test_from
+    assert auc > 0.6 and brier < metrics["stage_only"][1]
+    assert metrics["stage_only"][1] == pytest.approx(metrics["base_rate"][1], abs=1e-12)
+    bins = query(maven_home, "SELECT count(*), max(abs(mean_predicted - observed_rate)) FROM "
+                             "scoring.reliability WHERE model = 'win_probability' AND "
+                             "candidate = 'model'")
+    assert bins[0][0] == 10 and bins[0][1] < 0.25  # reported in the closing note, per tenth
+
+
 def test_maven_rep_kpis_match_the_pipeline_file(maven_home):
     """Won/lost counts, win rate and bookings per agent and close month, from the CSV."""
     from collections import defaultdict

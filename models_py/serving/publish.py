@@ -8,9 +8,9 @@ file each time, written under a temporary name beside the old one and renamed ov
 step (`os.replace`), so a reader that opens it sees the old or the new warehouse, whole, and
 one that has it open keeps reading the old file until it reconnects.
 
-Only the BI-facing schemas are published (`marts`, `forecast`, `finance`), with their table
-and column descriptions. Staff identities are masked, then every text column of the copy is
-scanned: an email address or phone number anywhere stops the publish (the CRM's contact
+Only the BI-facing schemas are published (`marts`, `forecast`, `finance`, `scoring`), with
+their table and column descriptions. Staff identities are masked, then every text column of
+the copy is scanned: an email address or phone number anywhere stops the publish (the CRM's contact
 data stays in `raw`/`staging`). `serving.build_info`
 names the build (its Dagster run id) and `serving.table_rows` its tables' row counts, so a
 reader can tell which build it sees and check it saw all of it.
@@ -29,7 +29,7 @@ import duckdb
 from ingest.sql import ident, literal, qualified
 from models_py.serving.pii import contact_details
 
-BI_SCHEMAS = ("marts", "forecast", "finance")
+BI_SCHEMAS = ("marts", "forecast", "finance", "scoring")
 PUBLISHED_NAME = "warehouse.duckdb"
 
 
@@ -105,13 +105,18 @@ def _copy_load_summaries(conn: duckdb.DuckDBPyConnection) -> None:
     `source`, so it never has to open the build's file (a reader there would block the next
     build): per entity the files, rows and newest load; the quarantine's reasons with their
     counts (no row contents); the locked payout periods."""
-    conn.execute("""
+    # A load log from before rows could be skipped (profile only_rows_with) has no column.
+    skipped = "sum(coalesce(log.rows_skipped, 0))" if conn.execute(
+        "SELECT count(*) FROM duckdb_columns() WHERE database_name = 'source' AND "
+        "schema_name = 'audit' AND table_name = 'load_log' AND column_name = 'rows_skipped'"
+    ).fetchall()[0][0] else "0"
+    conn.execute(f"""
         CREATE TABLE serving.load_summary AS
-        SELECT source || '/' || entity AS entity, count(*) AS files,
-            sum(rows_read) AS rows_read, sum(rows_loaded) AS rows_loaded,
-            sum(rows_quarantined) AS rows_quarantined,
-            sum(coalesce(rows_skipped, 0)) AS rows_skipped, max(loaded_at) AS last_loaded_at
-        FROM source.audit.load_log WHERE status = 'loaded' GROUP BY 1 ORDER BY 1""")
+        SELECT log.source || '/' || log.entity AS entity, count(*) AS files,
+            sum(log.rows_read) AS rows_read, sum(log.rows_loaded) AS rows_loaded,
+            sum(log.rows_quarantined) AS rows_quarantined,
+            CAST({skipped} AS HUGEINT) AS rows_skipped, max(log.loaded_at) AS last_loaded_at
+        FROM source.audit.load_log AS log WHERE log.status = 'loaded' GROUP BY 1 ORDER BY 1""")
     conn.execute("""
         CREATE TABLE serving.quarantine_reasons AS
         SELECT source || '/' || entity AS entity, reason, count(*) AS row_count

@@ -10,6 +10,7 @@ import dagster as dg
 from orchestration import settings
 from orchestration.assets.forecast import pipeline_forecast, revenue_forecast
 from orchestration.assets.payouts import commission_payouts
+from orchestration.assets.scoring import lead_scores, win_probabilities
 from orchestration.assets.transform import warehouse_dbt_assets
 from orchestration.settings import WAREHOUSE_POOL
 
@@ -20,7 +21,8 @@ PUBLISHED_KEY = dg.AssetKey(["serving", "published_warehouse"])
     key=PUBLISHED_KEY,
     group_name="serving",
     pool=WAREHOUSE_POOL,  # reads the build's file: no writer may hold it meanwhile
-    deps=[warehouse_dbt_assets, commission_payouts, revenue_forecast, pipeline_forecast],
+    deps=[warehouse_dbt_assets, commission_payouts, revenue_forecast, pipeline_forecast,
+          lead_scores, win_probabilities],
     kinds={"duckdb", "parquet"},
     # Readers' data is built daily: a copy older than a day and a bit is flagged in the UI
     # (warn), older than two days fails its freshness (the daily build is not succeeding).

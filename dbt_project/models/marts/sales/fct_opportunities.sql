@@ -1,11 +1,17 @@
 -- One row per opportunity, with the eligibility flags every metric uses (as columns, not
 -- hidden filters, so a BI user sees why a deal counts). Deleted deals are kept and flagged.
+-- win_probability comes from the newest run of the scoring job (sales-wh score, monthly), next
+-- to the CRM's own probability.
 with opportunities as (
     select * from {{ ref('int_opportunities') }}
 ),
 
 leads as (
     select lead_id, source as lead_source from {{ ref('stg_crm__leads') }}
+),
+
+scored as (
+    select * from {{ latest_win_probabilities() }}
 ),
 
 final as (
@@ -30,6 +36,9 @@ final as (
         opportunities.canonical_stage,
         opportunities.stage_order,
         opportunities.probability,
+        -- The deal model's, for a deal open now that was open at the newest scoring run.
+        case when not opportunities.is_closed and not opportunities.is_deleted
+            then scored.win_probability end as win_probability,
         opportunities.forecast_category,
         opportunities.currency,
         opportunities.amount,
@@ -54,6 +63,8 @@ final as (
     from opportunities
     left join leads
         on opportunities.lead_id = leads.lead_id
+    left join scored
+        on opportunities.opportunity_id = scored.opportunity_id
 )
 
 select * from final

@@ -17,6 +17,7 @@ final as (
         created_at,
         created_date,
         source,
+        campaign,
         {% if var('as_of_date', none) -%}
         case
             when status = 'converted' and not {{ known_by_replay_day('coalesce(converted_date, created_date)') }}
