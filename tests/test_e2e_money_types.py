@@ -15,9 +15,11 @@ from orchestration.settings import DBT_PROJECT_DIR
 
 pytestmark = pytest.mark.e2e
 
-# Column names a DOUBLE may have: rates and shares, NPS/CSAT, medians, per-100 rates, coverage.
+# Column names a DOUBLE may have: rates and shares, NPS/CSAT, medians, per-100 rates, coverage,
+# the deal model's win probability.
 NOT_MONEY = re.compile(r"(_rate|_ratio|share|^conversion_|^attainment$|^nps(_|$)|^csat(_|$)"
-                       r"|^median_|_per_100_|^pct_of_target$|^orders_per_month$|^coverage$)")
+                       r"|^median_|_per_100_|^pct_of_target$|^orders_per_month$|^coverage$"
+                       r"|^win_probability$)")
 
 
 def declared() -> dict[tuple[str, str], str]:

@@ -19,13 +19,14 @@ from models_py.scoring.features import CATEGORICAL, NUMERIC, LeadWindow, lead_fr
 
 STAGING = (
     """CREATE TABLE staging.stg_crm__leads (lead_id VARCHAR, created_date DATE, source VARCHAR,
-        campaign VARCHAR, account_id VARCHAR, opportunity_id VARCHAR)""",
+        campaign VARCHAR, account_id VARCHAR, opportunity_id VARCHAR, is_converted BOOLEAN,
+        converted_date DATE)""",
     """CREATE TABLE staging.stg_crm__accounts (account_id VARCHAR, industry VARCHAR,
         size_segment VARCHAR, region VARCHAR)""",
     """CREATE TABLE staging.stg_crm__activities (activity_id VARCHAR, account_id VARCHAR,
         occurred_date DATE)""",
     """CREATE TABLE staging.stg_crm__opportunities (opportunity_id VARCHAR, lead_id VARCHAR,
-        is_won BOOLEAN, close_date DATE)""",
+        is_won BOOLEAN, close_date DATE, is_deleted BOOLEAN DEFAULT false)""",
 )
 
 
@@ -37,15 +38,17 @@ def crm(conn: duckdb.DuckDBPyConnection, rng: np.random.Generator, leads: int = 
     for i in range(leads):
         created = start + timedelta(days=int(rng.integers(0, 300)))
         account = f"A{i}"  # one lead per account: a later row belongs to one lead
-        conn.execute("INSERT INTO staging.stg_crm__leads VALUES (?, ?, ?, ?, ?, ?)",
+        converted = created + timedelta(days=int(rng.integers(0, 40))) if i % 2 else None
+        conn.execute("INSERT INTO staging.stg_crm__leads VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                      [f"L{i}", created, ["web", "event", None][i % 3], f"C{i % 4}", account,
-                      f"O{i}" if i % 2 else None])
+                      f"O{i}" if i % 2 else None, converted is not None, converted])
         for k in range(int(rng.integers(0, 6))):
             conn.execute("INSERT INTO staging.stg_crm__activities VALUES (?, ?, ?)",
                          [f"T{i}-{k}", account,
                           created + timedelta(days=int(rng.integers(-10, 40)))])
         if i % 2:
-            conn.execute("INSERT INTO staging.stg_crm__opportunities VALUES (?, ?, ?, ?)",
+            conn.execute("INSERT INTO staging.stg_crm__opportunities "
+                         "(opportunity_id, lead_id, is_won, close_date) VALUES (?, ?, ?, ?)",
                          [f"O{i}", f"L{i}", bool(i % 3),
                           created + timedelta(days=int(rng.integers(1, 150)))])
     for a in range(leads):
@@ -78,6 +81,34 @@ def test_features_never_use_rows_after_the_scoring_day():
     after = lead_frame(conn, window)
     assert after[FEATURES].equals(before[FEATURES])
     assert not after.won.equals(before.won)  # the outcome did change: the test has teeth
+
+
+def test_an_account_linked_at_a_later_conversion_is_not_known_on_the_scoring_day():
+    """CRMs link a lead to its account when it converts: a lead converted after its scoring
+    day is scored without the account (and without the activities logged with it)."""
+    conn = duckdb.connect()
+    crm(conn, np.random.default_rng(3))
+    window = LeadWindow(as_of=date(2025, 12, 31), window_days=14, horizon_days=60)
+    frame = lead_frame(conn, window).set_index("lead_id")
+    leads = conn.execute("SELECT lead_id, is_converted, converted_date, created_date "
+                         "FROM staging.stg_crm__leads").fetchall()
+    late = [lead for lead, converted, day, created in leads
+            if converted and day > created + timedelta(days=14)]
+    known = [lead for lead, converted, day, created in leads
+             if not converted or day <= created + timedelta(days=14)]
+    assert late and known
+    assert (frame.loc[late, "industry"] == "(none)").all()
+    assert (frame.loc[late, "activities_in_window"] == 0).all()
+    assert (frame.loc[known, "industry"] != "(none)").all()
+
+
+def test_deleted_deals_are_no_wins():
+    conn = duckdb.connect()
+    crm(conn, np.random.default_rng(3))
+    window = LeadWindow(as_of=date(2025, 12, 31), window_days=14, horizon_days=150)
+    won = lead_frame(conn, window).set_index("lead_id").won
+    conn.execute("UPDATE staging.stg_crm__opportunities SET is_deleted = true")
+    assert won.any() and not lead_frame(conn, window).won.any()
 
 
 def test_a_lead_is_labelled_only_once_its_horizon_has_passed():

@@ -16,15 +16,18 @@ deals are scored as of the as-of day; the baseline is the win rate by stage.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import duckdb
 import pandas as pd
 
 from models_py.scoring.logistic import factor_table, matrix, top_factors
-from models_py.scoring.store import write_run
+from models_py.scoring.store import in_transaction, write_run
 from models_py.scoring.training import (
+    MIN_POSITIVES_PER_PERIOD,
+    MIN_ROWS_PER_PERIOD,
+    Periods,
     Trained,
     metric_rows,
     reliability_rows,
@@ -60,9 +63,13 @@ def deal_snapshots(conn: duckdb.DuckDBPyConnection, as_of: date) -> pd.DataFrame
             WHERE NOT opportunities.is_deleted
                 AND opportunities.created_date <= CAST(? AS DATE)
         ),
+        -- One stage per deal and day (the last entered that day), so the as-of joins below
+        -- match one row whatever the storage order.
         history AS (
             SELECT opportunity_id, entered_date, canonical_stage
             FROM staging.stg_crm__opportunity_stage_history WHERE entered_date IS NOT NULL
+            QUALIFY row_number() OVER (PARTITION BY opportunity_id, entered_date
+                                       ORDER BY entered_at DESC, stage_order DESC) = 1
         ),
         closings AS (
             SELECT deals.opportunity_id, coalesce(
@@ -91,10 +98,14 @@ def deal_snapshots(conn: duckdb.DuckDBPyConnection, as_of: date) -> pd.DataFrame
                 ON snapshots.opportunity_id = history.opportunity_id
                 AND snapshots.day >= history.entered_date
         ),
+        -- The amount of each dated version (one per deal and day: the last). A version
+        -- without updated_at is dated by nothing the business did: never known on a day.
         versions AS (
-            SELECT opportunity_id, amount, coalesce(updated_date, CAST(_loaded_at AS DATE))
-                AS known_on
-            FROM raw.crm__opportunities
+            SELECT opportunity_id, amount, updated_date AS known_on
+            FROM raw.crm__opportunities WHERE updated_date IS NOT NULL
+            QUALIFY row_number() OVER (PARTITION BY opportunity_id, updated_date
+                                       ORDER BY updated_at DESC, _load_id DESC,
+                                                _source_line DESC) = 1
         ),
         amounts AS (
             SELECT staged.opportunity_id, staged.day, versions.amount
@@ -171,36 +182,73 @@ class DealScoring:
     seconds: float = 0.0
 
 
+def _known_as_often(history: pd.DataFrame, today: pd.DataFrame, column: str) -> bool:
+    """Whether a feature is known about as often on past days as today. An export that keeps
+    only each deal's last version dates its amount at the deal's last change: on past days
+    only deals that never changed again (stuck, never won) have one, and "amount known"
+    would stand for "not won"."""
+    past = history[column].notna().mean() if len(history) else 0.0
+    now = today[column].notna().mean() if len(today) else 0.0
+    return past >= 0.5 and abs(past - now) <= 0.25
+
+
 def score_deals(conn: duckdb.DuckDBPyConnection, as_of: date) -> DealScoring:
     started = time.perf_counter()
     frame = deal_snapshots(conn, as_of)
     history = frame[~frame.is_today]
     today = frame[frame.is_today].reset_index(drop=True)
-    periods = split_by_time(history[history.labelled], "created_date", "deal snapshots")
-    trained = train_and_measure(today, periods, CATEGORICAL, NUMERIC, "stage")
+    labelled = history[history.labelled]
+    numeric = NUMERIC
+    notes = []
+    if not _known_as_often(labelled, today, "log_amount"):
+        numeric = tuple(c for c in NUMERIC if c != "log_amount")
+        notes.append(f"amount not used: known on {labelled.log_amount.notna().mean():.0%} "
+                     f"of the replayed days but {today.log_amount.notna().mean():.0%} of "
+                     "today's open deals (the export keeps only each deal's last version)")
+    periods = split_by_time(labelled, "created_date", "deal snapshots")
+    purged = purge(periods)
+    if (len(purged.train) >= MIN_ROWS_PER_PERIOD
+            and purged.train.won.sum() >= MIN_POSITIVES_PER_PERIOD):
+        periods = purged
+    else:
+        overlap = len(periods.train) - len(purged.train)
+        notes.append(f"{overlap} of {len(periods.train)} training rows have outcome windows "
+                     f"reaching the test period (from {periods.test_from}); the history is "
+                     f"too short to leave them out with a {HORIZON_DAYS}-day horizon, so the "
+                     "test metrics may be optimistic")
+    trained = train_and_measure(today, periods, CATEGORICAL, numeric, "stage")
+    trained.notes = notes + trained.notes
     return DealScoring(as_of, history, today, trained, time.perf_counter() - started)
+
+
+def purge(periods: Periods) -> Periods:
+    """Deals are held out by creation date, but a deal's rows run over months: the training
+    rows whose outcome window reaches into the test period, left out, so the model never
+    learns from outcomes seen there (score_deals keeps them, with a note, when too few rows
+    would be left)."""
+    train = periods.train
+    keep = pd.to_datetime(train.day) + pd.Timedelta(days=HORIZON_DAYS) < pd.Timestamp(
+        periods.test_from)
+    return replace(periods, train=train[keep])
 
 
 def store(conn: duckdb.DuckDBPyConnection, run_id: str, scoring: DealScoring) -> None:
     today, trained = scoring.today, scoring.trained
     if trained.chosen == "model" and len(today):
         baseline = matrix(trained.fit.design, trained.periods.train).mean(axis=0)
-        factors = top_factors(trained.fit, today, baseline)
+        factors = top_factors(trained.fit, today, baseline, trained.platt.b)
     else:
         factors = [f"stage={s}" for s in today.stage]
     tables = {
         "win_probabilities": pd.DataFrame({
             "run_id": run_id, "as_of_date": scoring.as_of,
             "opportunity_id": today.opportunity_id, "win_probability": trained.scores,
-            "scored_by": trained.chosen, "top_factors": factors}),
+            "scored_by": trained.chosen, "top_factors": factors,
+            "scored_at": pd.Timestamp.now(tz="UTC").tz_localize(None)}),
         "model_metrics": metric_rows(trained, run_id, MODEL, scoring.as_of, "created_date"),
-        "model_factors": factor_table(trained.fit).assign(run_id=run_id, model=MODEL),
+        "model_factors": factor_table(trained.fit, trained.platt.b).assign(
+            run_id=run_id, model=MODEL),
         "reliability": reliability_rows(trained, run_id, MODEL),
     }
-    conn.execute("BEGIN TRANSACTION")
-    try:
+    with in_transaction(conn):
         write_run(conn, run_id, MODEL, tables)
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise

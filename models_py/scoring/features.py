@@ -3,6 +3,8 @@
 A lead is scored `window_days` after it arrived (or today, if that is sooner): its source and
 campaign, its account's industry, size and region, the activities logged with that account
 from its arrival to the scoring day, the days to the first of them, and its month of arrival.
+The account counts only if it was known on the scoring day: CRMs often link a lead to an
+account when it converts, so a lead converted later is scored as one without an account.
 Nothing after the scoring day enters a feature (tests/test_scoring.py shifts every later row
 and finds the features unchanged). The outcome, `won`, is whether the lead's deal was won
 within `horizon_days` of its arrival; it is known (`labelled`) once that many days have
@@ -32,11 +34,21 @@ def lead_frame(conn: duckdb.DuckDBPyConnection, window: LeadWindow) -> pd.DataFr
     """One row per lead that arrived by the as-of day, ordered by arrival then lead id."""
     return conn.execute(
         """
-        WITH leads AS (
+        WITH arrived AS (
             SELECT lead_id, created_date, source, campaign, account_id, opportunity_id,
+                is_converted, converted_date,
                 LEAST(created_date + CAST(? AS INTEGER), CAST(? AS DATE)) AS scoring_date
             FROM staging.stg_crm__leads
             WHERE created_date <= CAST(? AS DATE)
+        ),
+        -- A CRM often links a lead to its account only when it converts: the account (and
+        -- the activities logged with it) is known on the scoring day only for a lead not
+        -- converted, or converted by then.
+        leads AS (
+            SELECT * REPLACE (
+                CASE WHEN NOT is_converted OR converted_date <= scoring_date
+                    THEN account_id END AS account_id)
+            FROM arrived
         ),
         touches AS (
             SELECT leads.lead_id, count(activities.activity_id) AS activities_in_window,
@@ -51,6 +63,7 @@ def lead_frame(conn: duckdb.DuckDBPyConnection, window: LeadWindow) -> pd.DataFr
         deals AS (
             SELECT opportunity_id, lead_id, is_won, close_date
             FROM staging.stg_crm__opportunities
+            WHERE NOT is_deleted
         ),
         outcomes AS (
             SELECT leads.lead_id,

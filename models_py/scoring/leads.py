@@ -13,7 +13,7 @@ import pandas as pd
 
 from models_py.scoring.features import CATEGORICAL, NUMERIC, LeadWindow, lead_frame
 from models_py.scoring.logistic import factor_table, matrix, top_factors
-from models_py.scoring.store import write_run
+from models_py.scoring.store import in_transaction, write_run
 from models_py.scoring.training import (
     NotEnoughHistory,
     Trained,
@@ -58,7 +58,7 @@ def store(conn: duckdb.DuckDBPyConnection, run_id: str, scoring: LeadScoring) ->
     frame, trained = scoring.frame, scoring.trained
     if trained.chosen == "model":
         baseline = matrix(trained.fit.design, trained.periods.train).mean(axis=0)
-        factors = top_factors(trained.fit, frame, baseline)
+        factors = top_factors(trained.fit, frame, baseline, trained.platt.b)
     else:
         factors = [f"source={s}" for s in frame.source]
     scores = pd.DataFrame({
@@ -73,17 +73,13 @@ def store(conn: duckdb.DuckDBPyConnection, run_id: str, scoring: LeadScoring) ->
         "model_metrics": metric_rows(trained, run_id, MODEL, scoring.as_of, "created_date",
                                      horizon_days=scoring.window.horizon_days,
                                      window_days=scoring.window.window_days),
-        "model_factors": factor_table(trained.fit).assign(run_id=run_id, model=MODEL),
+        "model_factors": factor_table(trained.fit, trained.platt.b).assign(
+            run_id=run_id, model=MODEL),
         "reliability": reliability_rows(trained, run_id, MODEL),
     }
-    conn.execute("BEGIN TRANSACTION")
-    try:
+    with in_transaction(conn):
         write_run(conn, run_id, MODEL, tables)
         _rebuild_marts(conn, run_id)
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
 
 
 def _rebuild_marts(conn: duckdb.DuckDBPyConnection, run_id: str) -> None:

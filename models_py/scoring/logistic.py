@@ -16,6 +16,9 @@ import numpy as np
 import pandas as pd
 
 OTHER = "(other)"
+# Numeric columns whose blank is itself a fact (no activity in the window: no first touch);
+# any other blank counts as the training mean, with no indicator of its own.
+MISSING_MEANS_SOMETHING = ("days_to_first_touch",)
 Z95 = 1.959963984540054
 
 
@@ -26,8 +29,8 @@ class Design:
     categorical: dict[str, list[str]]  # column -> kept levels (reference first)
     numeric: dict[str, tuple[float, float]]  # column -> (mean, sd) of the training rows
     cap: dict[str, float] = field(default_factory=dict)
-    # Numeric columns blank in some training rows: a blank counts as the mean, and an
-    # indicator `<column> missing` carries what being blank says.
+    # Columns of MISSING_MEANS_SOMETHING blank in some training rows: a blank counts as the
+    # mean, and an indicator `<column> missing` carries what being blank says.
     gaps: tuple[str, ...] = ()
 
     @property
@@ -70,7 +73,7 @@ def learn_design(train: pd.DataFrame, categorical: tuple[str, ...], numeric: tup
         if any(clipped.equals(train[k].astype(float).clip(upper=cap[k]))
                for k in stats if k != column and list(stats).index(k) < list(stats).index(column)):
             del stats[column]
-    gaps = tuple(c for c in stats if train[c].isna().any())
+    gaps = tuple(c for c in stats if c in MISSING_MEANS_SOMETHING and train[c].isna().any())
     return Design(levels, stats, cap, gaps)
 
 
@@ -141,9 +144,10 @@ def fit_platt(linear: np.ndarray, y: np.ndarray) -> Platt:
     return Platt(a, b)
 
 
-def factor_table(fit: Fit) -> pd.DataFrame:
+def factor_table(fit: Fit, scale: float = 1.0) -> pd.DataFrame:
     """Each factor's odds ratio with its 95 % interval: per level against the reference level
-    (named in `reference`), per unit for a numeric factor."""
+    (named in `reference`), per unit for a numeric factor. `scale` is the calibration's slope
+    (Platt's b): the published probabilities move by coefficient x scale on the log-odds."""
     rows = []
     names = fit.design.names
     se = np.sqrt(np.clip(np.diag(fit.cov), 0, None))
@@ -154,10 +158,11 @@ def factor_table(fit: Fit) -> pd.DataFrame:
         column, _, level = name.partition("=")
         if column.endswith(" missing"):
             column, level = column.removesuffix(" missing"), "(missing)"
-        scale = 1.0
+        per_unit = 1.0
         if column in fit.design.numeric and not level:
-            scale = fit.design.numeric[column][1]  # per unit, not per standard deviation
-        coef, half = fit.coef[i] / scale, Z95 * se[i] / scale
+            per_unit = fit.design.numeric[column][1]  # per unit, not per standard deviation
+        coef = fit.coef[i] * scale / per_unit
+        half = Z95 * se[i] * abs(scale) / per_unit
         rows.append({
             "factor": column, "level": level or None,
             "reference": references.get(column),
@@ -167,14 +172,32 @@ def factor_table(fit: Fit) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def top_factors(fit: Fit, frame: pd.DataFrame, baseline: np.ndarray, k: int = 3) -> list[str]:
-    """Per lead, the k factors that move its log odds most from the average lead's, as
-    `factor=level (+0.42)`."""
+def _column_of(name: str) -> str:
+    return name.partition("=")[0].removesuffix(" missing")
+
+
+def top_factors(fit: Fit, frame: pd.DataFrame, baseline: np.ndarray, scale: float = 1.0,
+                k: int = 3) -> list[str]:
+    """Per row, the k factors that move its calibrated log odds most from the average
+    training row's, each named by the row's own value: `source=paid_search (+0.42)`."""
     x = matrix(fit.design, frame)
-    contributions = (x - baseline) * fit.coef
+    contributions = (x - baseline) * fit.coef * scale
     names = fit.design.names
+    columns = list(dict.fromkeys(_column_of(n) for n in names[1:]))
+    index = {c: [i for i, n in enumerate(names) if i and _column_of(n) == c] for c in columns}
+    per_column = np.column_stack([contributions[:, index[c]].sum(axis=1) for c in columns])
+    levels = fit.design.categorical
     out = []
-    for row in contributions:
-        order = np.argsort(-np.abs(row[1:]), kind="stable")[:k] + 1
-        out.append("; ".join(f"{names[j]} ({row[j]:+.2f})" for j in order if row[j] != 0))
+    for row, values in zip(per_column, frame[columns].itertuples(index=False), strict=True):
+        order = np.argsort(-np.abs(row), kind="stable")[:k]
+        parts = []
+        for j in order:
+            if row[j] == 0:
+                continue
+            column, value = columns[j], values[j]
+            if column in levels and str(value) not in levels[column]:
+                value = "(other)"
+            shown = "blank" if value is None or value != value else value
+            parts.append(f"{column}={shown} ({row[j]:+.2f})")
+        out.append("; ".join(parts))
     return out
