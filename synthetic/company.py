@@ -345,6 +345,9 @@ def write_pipeline_month(company: Company, sink: CsvSink, month: Month) -> pd.Da
         "qualified_at": np.where(qualifies, timestamp_text(qualified_at), ""),
         "converted_at": np.where(converts, timestamp_text(converted_at), ""),
         "opportunity_id": opp_ids,
+        # The campaign that brought the lead: its source's campaign of the quarter.
+        "campaign": [f"{LEAD_SOURCES[s]}-{month.period[:4]}Q{(int(month.period[5:7]) + 2) // 3}"
+                     for s in source],
     }))
 
     # Opportunities: from converted leads, plus expansion deals with existing customers.
