@@ -394,11 +394,14 @@ def run_job_now(job_name: str, run_config: dict | None = None):
         return None
     from dagster import DagsterInstance
 
-    from orchestration.build_state import exclusive_build, run_tags
+    from orchestration.build_state import clear_stale_runs, exclusive_build, run_tags
     from orchestration.definitions import build_definitions
     from orchestration.progress import quiet_logger
 
     with exclusive_build(settings.home(), say=print), DagsterInstance.get() as instance:
+        # A run of an earlier command killed mid-way (kill -9) still holds the warehouse
+        # slot: without this, the job would wait for it forever.
+        clear_stale_runs(instance, say=print, pool=settings.WAREHOUSE_POOL)
         job = build_definitions(loggers={"quiet": quiet_logger}).resolve_job_def(job_name)
         return job.execute_in_process(
             instance=instance, raise_on_error=False, tags=run_tags(),

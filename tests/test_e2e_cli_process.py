@@ -131,3 +131,38 @@ def test_a_deleted_file_is_named_on_every_build(small_landing, tmp_path):
     assert done.returncode == 0
     assert f"warning: {relative} was loaded but is no longer in" in done.stdout
     assert f"sales-wh retract {relative} --home {home}" in done.stdout
+
+
+def test_a_scoring_run_killed_mid_way_does_not_block_the_next(built_home, tmp_path):
+    """`kill -9` of `sales-wh score` leaves its run holding the warehouse's pool slot: the
+    next command finds the run's process gone, marks the run failed, frees the slot and
+    runs, instead of waiting forever for it."""
+    import signal
+    import time
+
+    home = tmp_path / "home"
+    shutil.copytree(built_home, home)
+    log = tmp_path / "first.log"
+    environment = {"HOME": os.environ.get("HOME", "/tmp"), "PATH": "/usr/bin:/bin",
+                   "LANG": "C.UTF-8"}
+    first = subprocess.Popen([str(CLI), "score", "--home", str(home)], env=environment,
+                             cwd="/", stdout=log.open("w"), stderr=subprocess.STDOUT)
+    runs = home / "dagster" / "history" / "runs.db"
+
+    def started() -> int:
+        import sqlite3
+
+        with sqlite3.connect(runs) as db:
+            return db.execute("SELECT count(*) FROM runs WHERE status = 'STARTED'"
+                              ).fetchall()[0][0]
+
+    deadline = time.monotonic() + 120
+    while started() == 0 and first.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert started() == 1, log.read_text()[-2000:]
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    done = run_cli("score", "--home", str(home))
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "was marked failed and its warehouse slot freed" in done.stdout
+    assert "win_probability as of" in done.stdout
