@@ -104,6 +104,19 @@ def rollback(conn: duckdb.DuckDBPyConnection) -> None:
         conn.execute("ROLLBACK")
 
 
+@contextmanager
+def in_transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """BEGIN ... COMMIT, or ROLLBACK on any error, letting the error itself through (the
+    ROLLBACK after a failed COMMIT has no transaction left to end)."""
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        yield
+        conn.execute("COMMIT")
+    except BaseException:
+        rollback(conn)
+        raise
+
+
 def write_problem(path: Path | str) -> str | None:
     """Why this process cannot write the warehouse file, in words an operator can act on, or
     None. Asked before a build starts, so that one clear line replaces a failure per step."""

@@ -280,15 +280,23 @@ files:
 """
 
 
+def load_one_file(conn, tmp_path: Path, name: str, text: str, profile: str, source: str,
+                  entity_name: str):
+    """The delivery of one file and its folder's profile, loaded; the file's FileResult."""
+    landing = tmp_path / "landing"
+    put(landing / "export" / name, text)
+    put(landing / "export" / "profile.yml", profile)
+    [result] = ingest_entity(conn, landing, entity(source, entity_name)).files
+    return result
+
+
 def test_rows_that_are_not_records_of_the_entity_are_skipped_and_counted(conn, tmp_path):
     """An order never handed to a carrier is no shipment: with only_rows_with it is skipped
     (counted in the load log), neither loaded nor quarantined; a real fault in a shipped row
     (delivered before it was shipped) is still quarantined. read = loaded + quarantined +
     skipped."""
-    landing = tmp_path / "landing"
-    put(landing / "shop/orders.csv", ORDERS_WITH_PARCELS_CSV)
-    put(landing / "shop/profile.yml", PARCELS_PROFILE)
-    [result] = ingest_entity(conn, landing, entity("orders", "shipments")).files
+    result = load_one_file(conn, tmp_path, "orders.csv", ORDERS_WITH_PARCELS_CSV,
+                           PARCELS_PROFILE, "orders", "shipments")
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined,
             result.rows_skipped) == (5, 2, 1, 2)
     assert "2 row(s) skipped: blank in handed_to_carrier" in result.message
@@ -333,10 +341,8 @@ def test_a_record_repeated_on_many_rows_is_one_record(conn, tmp_path):
     """ann is named on three deals, identically: one rep, two repeats skipped. bob is named
     twice with two offices: that is a conflict, not a repeat, so the duplicate-key rule keeps
     the later line and quarantines the other."""
-    landing = tmp_path / "landing"
-    put(landing / "crm_export/deals.csv", DEALS_WITH_REPS_CSV)
-    put(landing / "crm_export/profile.yml", REPS_FROM_DEALS_PROFILE)
-    [result] = ingest_entity(conn, landing, entity("crm", "reps")).files
+    result = load_one_file(conn, tmp_path, "deals.csv", DEALS_WITH_REPS_CSV,
+                           REPS_FROM_DEALS_PROFILE, "crm", "reps")
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined,
             result.rows_skipped) == (5, 2, 1, 2)
     assert conn.execute("SELECT rep_id, region, _source_line FROM raw.crm__reps ORDER BY 1"

@@ -31,7 +31,7 @@ def run_checks(trained: Trained, ids: list[str]) -> list[Check]:
     off = bins[(bins.mean_predicted - bins.observed_rate).abs() > CALIBRATION_TOLERANCE]
     checks.append(Check("calibrated_on_test_period", off.empty, [
         f"tenth {int(b.bin)} of the test rows: predicted {b.mean_predicted:.3f}, observed "
-        f"{b.observed_rate:.3f} ({int(b.leads)} leads)" for b in off.itertuples()],
+        f"{b.observed_rate:.3f} ({int(b.leads)} rows)" for b in off.itertuples()],
         warn_only=True))
     checks.append(Check("beats_baseline", trained.chosen == "model", trained.notes,
                         warn_only=True))

@@ -22,15 +22,14 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from models_py.scoring.logistic import factor_table, matrix, top_factors
-from models_py.scoring.store import in_transaction, write_run
+from ingest.warehouse import in_transaction
+from models_py.scoring.store import write_run
 from models_py.scoring.training import (
     MIN_POSITIVES_PER_PERIOD,
     MIN_ROWS_PER_PERIOD,
     Periods,
     Trained,
-    metric_rows,
-    reliability_rows,
+    model_tables,
     split_by_time,
     train_and_measure,
 )
@@ -234,21 +233,13 @@ def purge(periods: Periods) -> Periods:
 
 def store(conn: duckdb.DuckDBPyConnection, run_id: str, scoring: DealScoring) -> None:
     today, trained = scoring.today, scoring.trained
-    if trained.chosen == "model" and len(today):
-        baseline = matrix(trained.fit.design, trained.periods.train).mean(axis=0)
-        factors = top_factors(trained.fit, today, baseline, trained.platt.b)
-    else:
-        factors = [f"stage={s}" for s in today.stage]
     tables = {
         "win_probabilities": pd.DataFrame({
             "run_id": run_id, "as_of_date": scoring.as_of,
             "opportunity_id": today.opportunity_id, "win_probability": trained.scores,
-            "scored_by": trained.chosen, "top_factors": factors,
+            "scored_by": trained.chosen, "top_factors": trained.top_factors(today),
             "scored_at": pd.Timestamp.now(tz="UTC").tz_localize(None)}),
-        "model_metrics": metric_rows(trained, run_id, MODEL, scoring.as_of, "created_date"),
-        "model_factors": factor_table(trained.fit, trained.platt.b).assign(
-            run_id=run_id, model=MODEL),
-        "reliability": reliability_rows(trained, run_id, MODEL),
+        **model_tables(trained, run_id, MODEL, scoring.as_of, "created_date"),
     }
     with in_transaction(conn):
         write_run(conn, run_id, MODEL, tables)

@@ -11,20 +11,13 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from ingest.warehouse import in_transaction
+from models_py.describe import describe_tables
 from models_py.scoring.features import CATEGORICAL, NUMERIC, LeadWindow, lead_frame
-from models_py.scoring.logistic import factor_table, matrix, top_factors
-from models_py.scoring.store import in_transaction, write_run
-from models_py.scoring.training import (
-    NotEnoughHistory,
-    Trained,
-    metric_rows,
-    reliability_rows,
-    split_by_time,
-    train_and_measure,
-)
+from models_py.scoring.store import write_run
+from models_py.scoring.training import Trained, model_tables, split_by_time, train_and_measure
 
 MODEL = "lead_score"
-__all__ = ["MODEL", "LeadScoring", "NotEnoughHistory", "score_leads", "store"]
 
 
 @dataclass
@@ -56,27 +49,16 @@ def store(conn: duckdb.DuckDBPyConnection, run_id: str, scoring: LeadScoring) ->
     """Write the run's scores, metrics, factors and reliability bins, and rebuild
     marts.mart_lead_scores and marts.mart_lead_funnel_by_score from it, in one transaction."""
     frame, trained = scoring.frame, scoring.trained
-    if trained.chosen == "model":
-        baseline = matrix(trained.fit.design, trained.periods.train).mean(axis=0)
-        factors = top_factors(trained.fit, frame, baseline, trained.platt.b)
-    else:
-        factors = [f"source={s}" for s in frame.source]
     scores = pd.DataFrame({
         "run_id": run_id, "as_of_date": scoring.as_of, "lead_id": frame.lead_id,
         "score": trained.scores, "decile": deciles(trained.scores),
-        "scored_by": trained.chosen, "top_factors": factors,
+        "scored_by": trained.chosen, "top_factors": trained.top_factors(frame),
         "period": trained.periods.of(frame.created_date, frame.labelled),
         "won_within_horizon": frame.won.where(frame.labelled, None),
     })
-    tables = {
-        "lead_scores": scores,
-        "model_metrics": metric_rows(trained, run_id, MODEL, scoring.as_of, "created_date",
-                                     horizon_days=scoring.window.horizon_days,
-                                     window_days=scoring.window.window_days),
-        "model_factors": factor_table(trained.fit, trained.platt.b).assign(
-            run_id=run_id, model=MODEL),
-        "reliability": reliability_rows(trained, run_id, MODEL),
-    }
+    tables = {"lead_scores": scores, **model_tables(
+        trained, run_id, MODEL, scoring.as_of, "created_date",
+        horizon_days=scoring.window.horizon_days, window_days=scoring.window.window_days)}
     with in_transaction(conn):
         write_run(conn, run_id, MODEL, tables)
         _rebuild_marts(conn, run_id)
@@ -114,8 +96,6 @@ def _rebuild_marts(conn: duckdb.DuckDBPyConnection, run_id: str) -> None:
 
 
 def describe_marts(conn: duckdb.DuckDBPyConnection) -> None:
-    from models_py.describe import describe_tables
-
     describe_tables(conn, {
         "marts.mart_lead_scores": "Every lead with its score from the newest scoring run "
         "[lead]: the chance it becomes a won deal within the horizon, its decile (1 = the "

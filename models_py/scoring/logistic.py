@@ -57,6 +57,7 @@ def learn_design(train: pd.DataFrame, categorical: tuple[str, ...], numeric: tup
             levels[column] = kept
     stats: dict[str, tuple[float, float]] = {}
     cap: dict[str, float] = {}
+    kept_values: list[pd.Series] = []
     for column in numeric:
         values = train[column].astype(float)
         if values.notna().sum() < min_count:
@@ -64,15 +65,11 @@ def learn_design(train: pd.DataFrame, categorical: tuple[str, ...], numeric: tup
         cap[column] = float(values.quantile(0.99))
         clipped = values.clip(upper=cap[column])
         sd = float(clipped.std())
-        if sd > 0:
+        # A column identical to an earlier one (days in stage without any stage history is
+        # the deal's age) would split one effect between two coefficients.
+        if sd > 0 and not any(clipped.equals(earlier) for earlier in kept_values):
             stats[column] = (float(clipped.mean()), sd)
-    # A numeric column identical to an earlier one (days in stage without any stage history
-    # is the deal's age) would split one effect between two coefficients.
-    for column in list(stats):
-        clipped = train[column].astype(float).clip(upper=cap[column])
-        if any(clipped.equals(train[k].astype(float).clip(upper=cap[k]))
-               for k in stats if k != column and list(stats).index(k) < list(stats).index(column)):
-            del stats[column]
+            kept_values.append(clipped)
     gaps = tuple(c for c in stats if c in MISSING_MEANS_SOMETHING and train[c].isna().any())
     return Design(levels, stats, cap, gaps)
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import duckdb
 import pandas as pd
 
@@ -19,9 +16,8 @@ DDL = (
     """CREATE TABLE IF NOT EXISTS scoring.win_probabilities (
         run_id VARCHAR NOT NULL, as_of_date DATE NOT NULL, opportunity_id VARCHAR NOT NULL,
         win_probability DOUBLE NOT NULL, scored_by VARCHAR NOT NULL, top_factors VARCHAR,
+        -- When the run scored: fct_opportunities shows the newest run's probabilities.
         scored_at TIMESTAMP)""",
-    # When the run scored: the newest run's probabilities are the ones fct_opportunities shows.
-    "ALTER TABLE scoring.win_probabilities ADD COLUMN IF NOT EXISTS scored_at TIMESTAMP",
     """CREATE TABLE IF NOT EXISTS scoring.model_metrics (
         run_id VARCHAR NOT NULL, model VARCHAR NOT NULL, candidate VARCHAR NOT NULL,
         chosen BOOLEAN NOT NULL, as_of_date DATE NOT NULL, horizon_days INTEGER,
@@ -61,7 +57,7 @@ DESCRIPTIONS = {
 def write_run(conn: duckdb.DuckDBPyConnection, run_id: str, model: str,
               tables: dict[str, pd.DataFrame]) -> None:
     """Replace this run's rows of `model` in each scoring table with `tables`' frames. The
-    caller owns the transaction (`in_transaction`)."""
+    caller owns the transaction (ingest.warehouse.in_transaction)."""
     for statement in DDL:
         conn.execute(statement)
     describe_tables(conn, DESCRIPTIONS)
@@ -73,18 +69,3 @@ def write_run(conn: duckdb.DuckDBPyConnection, run_id: str, model: str,
             conn.execute(f"DELETE FROM scoring.{table} WHERE run_id = ?", [run_id])
         rows = frame  # noqa: F841  (read by DuckDB's scan of Python variables)
         conn.execute(f"INSERT INTO scoring.{table} BY NAME SELECT * FROM rows")
-
-
-@contextmanager
-def in_transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """BEGIN ... COMMIT, or ROLLBACK on any error, letting the error itself through (a
-    ROLLBACK after a failed COMMIT has no transaction left to end)."""
-    from ingest.warehouse import rollback
-
-    conn.execute("BEGIN TRANSACTION")
-    try:
-        yield
-        conn.execute("COMMIT")
-    except BaseException:
-        rollback(conn)
-        raise

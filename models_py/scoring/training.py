@@ -18,7 +18,16 @@ import numpy as np
 import pandas as pd
 
 from models_py.scoring import evaluate
-from models_py.scoring.logistic import Fit, Platt, fit_platt, fit_ridge, learn_design
+from models_py.scoring.logistic import (
+    Fit,
+    Platt,
+    factor_table,
+    fit_platt,
+    fit_ridge,
+    learn_design,
+    matrix,
+    top_factors,
+)
 
 CALIBRATION_FROM, TEST_FROM = 0.52, 0.70  # quantiles of the labelled rows' dates
 ALPHAS = (0.0003, 0.001, 0.003, 0.01, 0.03)
@@ -80,12 +89,25 @@ class Trained:
     platt: Platt
     candidates: dict[str, Candidate]
     chosen: str
-    baseline: str  # the one-factor baseline's name, e.g. "source_only"
+    baseline_factor: str  # the one-factor baseline's factor, e.g. "source"
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def baseline(self) -> str:
+        """The one-factor baseline's candidate name, e.g. "source_only"."""
+        return f"{self.baseline_factor}_only"
 
     @property
     def scores(self) -> np.ndarray:
         return self.candidates[self.chosen].all_p
+
+    def top_factors(self, frame: pd.DataFrame) -> list[str]:
+        """Per row of `frame` (the scored rows), what moves its score most: the model's top
+        factors, or the baseline's one factor when its rates are the scores."""
+        if self.chosen != "model" or not len(frame):
+            return [f"{self.baseline_factor}={v}" for v in frame[self.baseline_factor]]
+        average = matrix(self.fit.design, self.periods.train).mean(axis=0)
+        return top_factors(self.fit, frame, average, self.platt.b)
 
 
 def _choose_fit(periods: Periods, categorical: tuple[str, ...], numeric: tuple[str, ...]) -> Fit:
@@ -119,7 +141,7 @@ def train_and_measure(frame: pd.DataFrame, periods: Periods, categorical: tuple[
         return part[baseline_factor].astype(str).map(rates).fillna(overall).to_numpy(
             dtype=float)
 
-    baseline = f"{baseline_factor}_only"
+    baseline = f"{baseline_factor}_only"  # Trained.baseline
     candidates = {
         "model": Candidate("model", platt.apply(fit.linear(periods.test)),
                            platt.apply(fit.linear(frame))),
@@ -137,15 +159,16 @@ def train_and_measure(frame: pd.DataFrame, periods: Periods, categorical: tuple[
         f"the model did not beat {baseline} on the test period (AUC {model.auc or 0:.3f} vs "
         f"{other.auc or 0:.3f}, Brier {model.brier:.4f} vs {other.brier:.4f}): the "
         f"{baseline} rates are the scores"]
-    return Trained(periods, fit, platt, candidates, "model" if beats else baseline, baseline,
-                   notes)
+    return Trained(periods, fit, platt, candidates, "model" if beats else baseline,
+                   baseline_factor, notes)
 
 
-def metric_rows(trained: Trained, run_id: str, model: str, as_of: date, date_column: str,
-                **extra: object) -> pd.DataFrame:
-    """One row per candidate: its test-period metrics and the split."""
+def model_tables(trained: Trained, run_id: str, model: str, as_of: date, date_column: str,
+                 **extra: object) -> dict[str, pd.DataFrame]:
+    """The run's rows of the tables both models share: metrics per candidate on the test
+    period with the split, each factor's odds ratio, and the reliability bins."""
     periods = trained.periods
-    return pd.DataFrame([{
+    metrics = pd.DataFrame([{
         "run_id": run_id, "model": model, "candidate": c.name,
         "chosen": c.name == trained.chosen, "as_of_date": as_of,
         "train_from": pd.to_datetime(periods.train[date_column]).min().date(),
@@ -157,10 +180,9 @@ def metric_rows(trained: Trained, run_id: str, model: str, as_of: date, date_col
         "alpha": trained.fit.alpha if c.name == "model" else None,
         "note": "; ".join(trained.notes) or None, **extra,
     } for c in trained.candidates.values()])
-
-
-def reliability_rows(trained: Trained, run_id: str, model: str) -> pd.DataFrame:
-    y = trained.periods.test.won.to_numpy()
-    return pd.concat([evaluate.reliability(y, c.test_p)
+    y = periods.test.won.to_numpy()
+    bins = pd.concat([evaluate.reliability(y, c.test_p)
                       .assign(run_id=run_id, model=model, candidate=c.name)
                       for c in trained.candidates.values()])
+    factors = factor_table(trained.fit, trained.platt.b).assign(run_id=run_id, model=model)
+    return {"model_metrics": metrics, "model_factors": factors, "reliability": bins}

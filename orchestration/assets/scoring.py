@@ -2,7 +2,7 @@
 their own with a monthly schedule (beside the forecasts: the models are retrained when a month
 has closed, or on demand with `sales-wh score`)."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import dagster as dg
 
@@ -47,8 +47,26 @@ def _skipped(why: str) -> Iterator:
                                   metadata={"problems": f"not scored: {why}"})
 
 
-def _as_of(conn) -> object:
-    return conn.execute("SELECT as_of_date FROM intermediate.int_as_of_date").fetchall()[0][0]
+def _score(context: dg.AssetExecutionContext, warehouse: WarehouseResource, what: str,
+           score: Callable, store: Callable, scored_ids: Callable) -> Iterator:
+    """One model's run: score as of the warehouse's as-of day, check, store when no blocking
+    check failed, report. `scored_ids` names the scored rows, for the checks' messages."""
+    from models_py.scoring.checks import run_checks
+    from models_py.scoring.training import NotEnoughHistory
+
+    with warehouse.connect() as conn:
+        as_of = conn.execute("SELECT as_of_date FROM intermediate.int_as_of_date"
+                             ).fetchall()[0][0]
+        try:
+            scoring = score(conn, as_of)
+        except NotEnoughHistory as exc:
+            yield from _skipped(f"no {what} as of {as_of}: {exc}")
+            return
+        ids = scored_ids(scoring)
+        checks = run_checks(scoring.trained, ids)
+        if all(c.passed or c.warn_only for c in checks):
+            store(conn, context.run_id, scoring)
+    yield from _report(scoring.trained, len(ids), scoring.seconds, checks)
 
 
 @dg.asset(
@@ -68,20 +86,10 @@ def _as_of(conn) -> object:
     check_specs=_check_specs(LEAD_SCORES_KEY),
 )
 def lead_scores(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-    from models_py.scoring.checks import run_checks
-    from models_py.scoring.leads import NotEnoughHistory, score_leads, store
+    from models_py.scoring.leads import score_leads, store
 
-    with warehouse.connect() as conn:
-        as_of = _as_of(conn)
-        try:
-            scoring = score_leads(conn, as_of)
-        except NotEnoughHistory as exc:
-            yield from _skipped(f"no lead scores as of {as_of}: {exc}")
-            return
-        checks = run_checks(scoring.trained, scoring.frame.lead_id.tolist())
-        if all(c.passed or c.warn_only for c in checks):
-            store(conn, context.run_id, scoring)
-    yield from _report(scoring.trained, len(scoring.frame), scoring.seconds, checks)
+    yield from _score(context, warehouse, "lead scores", score_leads, store,
+                      lambda scoring: scoring.frame.lead_id.tolist())
 
 
 @dg.asset(
@@ -100,21 +108,10 @@ def lead_scores(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
     check_specs=_check_specs(WIN_PROBABILITIES_KEY),
 )
 def win_probabilities(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-    from models_py.scoring.checks import run_checks
     from models_py.scoring.deals import score_deals, store
-    from models_py.scoring.training import NotEnoughHistory
 
-    with warehouse.connect() as conn:
-        as_of = _as_of(conn)
-        try:
-            scoring = score_deals(conn, as_of)
-        except NotEnoughHistory as exc:
-            yield from _skipped(f"no win probabilities as of {as_of}: {exc}")
-            return
-        checks = run_checks(scoring.trained, scoring.today.opportunity_id.tolist())
-        if all(c.passed or c.warn_only for c in checks):
-            store(conn, context.run_id, scoring)
-    yield from _report(scoring.trained, len(scoring.today), scoring.seconds, checks)
+    yield from _score(context, warehouse, "win probabilities", score_deals, store,
+                      lambda scoring: scoring.today.opportunity_id.tolist())
 
 
 # The scores, then the published copy again (assets/serving.py), so readers see them.
