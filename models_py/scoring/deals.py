@@ -175,7 +175,6 @@ def deal_snapshots(conn: duckdb.DuckDBPyConnection, as_of: date) -> pd.DataFrame
 @dataclass
 class DealScoring:
     as_of: date
-    history: pd.DataFrame  # past snapshots
     today: pd.DataFrame  # the deals open on the as-of day
     trained: Trained
     seconds: float = 0.0
@@ -217,7 +216,7 @@ def score_deals(conn: duckdb.DuckDBPyConnection, as_of: date) -> DealScoring:
                      "test metrics may be optimistic")
     trained = train_and_measure(today, periods, CATEGORICAL, numeric, "stage")
     trained.notes = notes + trained.notes
-    return DealScoring(as_of, history, today, trained, time.perf_counter() - started)
+    return DealScoring(as_of, today, trained, time.perf_counter() - started)
 
 
 def purge(periods: Periods) -> Periods:
