@@ -456,17 +456,23 @@ def cmd_forecast(args: argparse.Namespace) -> int:
             "FROM forecast.revenue_forecast WHERE run_id = ? AND level = 'company' "
             "ORDER BY month", [result.run_id, result.run_id]).fetchall()
         quarters = conn.execute(
-            "SELECT quarter, closed_won_to_date, p10, p50, p90, commit_amount FROM "
-            "forecast.pipeline_forecast WHERE run_id = ? ORDER BY quarter",
-            [result.run_id]).fetchall()
+            "SELECT quarter, closed_won_to_date, p10, p50, p90, commit_amount, open_deals, "
+            "priced_by_model, scoring_run_id, as_of_date FROM forecast.pipeline_forecast "
+            "WHERE run_id = ? ORDER BY quarter", [result.run_id]).fetchall()
     if rows:
         print(f"forecast run {result.run_id}: {rows[0][7]} series trained through "
               f"{rows[0][0]:%Y-%m}, reconciled by {rows[0][6]}; company ({rows[0][5]}):")
         for _, month, yhat, lo, hi, *_ in rows:
             print(f"  {month:%Y-%m}  {yhat:>16,.0f}   80 %: {lo:,.0f} - {hi:,.0f}")
-    for quarter, won, p10, p50, p90, commit in quarters:
+    for quarter, won, p10, p50, p90, commit, *_ in quarters:
         print(f"  bookings {quarter}: P50 {p50:,.0f} (P10 {p10:,.0f}, P90 {p90:,.0f}); won so "
               f"far {won:,.0f}; reps' commit {commit:,.0f}")
+    if quarters:
+        *_, open_deals, priced, scoring_run, as_of = quarters[0]
+        print(f"  open deals priced by the deal model's win probability (scoring run "
+              f"{scoring_run}): {priced} of {open_deals}" if scoring_run else
+              f"  open deals priced by stage-and-age win rates: no deal model scored them as "
+              f"of {as_of} (run `sales-wh score` first to price them by win probability)")
     for evaluation in failed:
         print(f"  CHECK FAILED {evaluation.check_name}", file=sys.stderr)
     print(f"elapsed {time.perf_counter() - started:.1f}s")

@@ -102,8 +102,8 @@ def test_the_pipeline_forecast_adds_what_was_won_to_the_weighted_pipeline(built_
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copy(built_home / "warehouse.duckdb", warehouse)
     with connect(warehouse) as conn:
-        quarters, backtest = pipeline_run(conn, "run-p")
-        again, _ = pipeline_run(conn, "run-q")  # seeded: the same numbers
+        quarters, backtest, scoring_run = pipeline_run(conn, "run-p")
+        again, *_ = pipeline_run(conn, "run-q")  # seeded: the same numbers
     current, following = quarters
     assert (current.quarter, following.quarter) == ("2026Q4", "2027Q1")
     # Won so far this quarter, from the files: the latest version of each deal, Closed Won,
@@ -127,7 +127,53 @@ def test_the_pipeline_forecast_adds_what_was_won_to_the_weighted_pipeline(built_
     for q in quarters:
         assert q.p10 <= q.p50 <= q.p90 and q.p10 >= q.closed_won_to_date
     assert [q.p50 for q in again] == [q.p50 for q in quarters]
-    assert backtest and all(row[3] <= row[4] <= row[5] for row in backtest)
+    assert scoring_run is None and current.priced_by_model == 0  # not scored yet
+    assert backtest and all(row.p10 <= row.p50 <= row.p90 for row in backtest)
+    # Each past quarter is replayed by the rates and, where the deal model could be trained
+    # as of its first day, by the model, against the same bookings.
+    by_quarter: dict[str, set] = {}
+    for row in backtest:
+        by_quarter.setdefault(row.quarter, set()).add((row.method, row.actual, row.open_deals))
+    assert all(len({(a, n) for _, a, n in rows}) == 1 for rows in by_quarter.values())
+
+
+def test_the_pipeline_forecast_prices_open_deals_by_the_scoring_run_of_its_day(built_home,
+                                                                             tmp_path):
+    from models_py.forecasting.pipeline import pipeline_run
+    from models_py.scoring.deals import score_deals, store
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(built_home / "warehouse.duckdb", warehouse)
+    with connect(warehouse) as conn:
+        [(day,)] = conn.execute("SELECT as_of_date FROM intermediate.int_as_of_date").fetchall()
+        scoring = score_deals(conn, day)
+        store(conn, "score-1", scoring)
+        if scoring.trained.chosen != "model":
+            pytest.skip(f"the deal model fell back to {scoring.trained.chosen} here")
+        (current, _), _, run = pipeline_run(conn, "priced")
+        assert run == "score-1"
+        # Every open deal with an amount is priced by the run (it scored every deal open on
+        # the day): counted here from the opportunities and their stage history.
+        [(open_deals,)] = conn.execute("""
+            SELECT count(*) FROM marts.fct_opportunities AS o
+            WHERE NOT is_deleted AND amount_reporting IS NOT NULL AND created_date <= ?
+              AND coalesce((SELECT min(entered_date) FROM
+                            staging.stg_crm__opportunity_stage_history AS h
+                            WHERE h.opportunity_id = o.opportunity_id AND h.canonical_stage
+                            IN ('closed_won', 'closed_lost')),
+                           CASE WHEN is_closed THEN close_date END, DATE '9999-12-31') > ?
+            """, [day, day]).fetchall()
+        assert current.priced_by_model == current.open_deals == open_deals > 0
+        # With the run saying no open deal can be won, the current quarter (under 180 days
+        # away) is what was won so far plus the new business, to the cent.
+        conn.execute("UPDATE scoring.win_probabilities SET win_probability = 0")
+        (current, _), *_ = pipeline_run(conn, "priced-at-zero")
+        assert current.expected == pytest.approx(
+            current.closed_won_to_date + current.new_business, abs=0.005)
+        # A run as of another day does not price today's deals (they may have moved since).
+        conn.execute("UPDATE scoring.win_probabilities SET as_of_date = as_of_date - 1")
+        (current, _), _, run = pipeline_run(conn, "stale")
+        assert run is None and current.priced_by_model == 0
 
 
 def test_sales_wh_forecast_runs_the_job_with_its_checks_and_draws_the_fan_chart(

@@ -3,6 +3,7 @@ that slip past their close date are not counted in a quarter they never land in.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import numpy as np
@@ -49,3 +50,33 @@ def test_a_deal_that_always_slips_is_expected_in_the_quarter_it_lands_in():
                                                                     rel=0.1)
     assert following.expected - following.new_business == pytest.approx(in_q1, rel=0.1)
     assert np.isfinite([current.p10, current.p90]).all()
+
+
+def test_the_deal_models_win_probability_prices_the_deals_it_scored():
+    """Where the deal model scored an open deal, its chance in a quarter is the model's win
+    probability times the share of such wins landing in the quarter; the deals it did not
+    score keep the learned rates. Here every deal is won 120 days after creation, so a deal
+    the model gives 0.5 is worth half its amount to the quarter it lands in."""
+    day = date(2026, 10, 31)
+    deals, lands = _history(34, day)
+    scored = {name for name in sorted(lands)[::2]}  # every other open deal
+    priced = [replace(d, model_chance=0.5) if d.opportunity_id in scored else d
+              for d in deals]
+    current, following = forecast_pipeline(priced, day)
+    assert current.priced_by_model == following.priced_by_model == len(scored) == 4
+
+    def worth(first: date, last: date) -> float:
+        return sum(1000.0 * (0.5 if name in scored else 1.0)
+                   for name, lands_on in lands.items() if first <= lands_on <= last)
+
+    in_q4, in_q1 = worth(date(2026, 11, 1), date(2026, 12, 31)), worth(date(2027, 1, 1),
+                                                                        date(2027, 3, 31))
+    assert (in_q4, in_q1) == (3000, 3000)
+    assert current.expected - current.new_business == pytest.approx(2000 + in_q4, rel=0.1)
+    assert following.expected - following.new_business == pytest.approx(in_q1, rel=0.1)
+    # A model probability of zero leaves the deal nothing within its horizon.
+    nothing = [replace(d, model_chance=0.0) if d.opportunity_id in lands else d
+               for d in deals]
+    current, following = forecast_pipeline(nothing, day)
+    assert current.expected - current.new_business == pytest.approx(2000, abs=1e-9)
+    assert following.expected - following.new_business == pytest.approx(0, abs=1e-9)

@@ -18,6 +18,12 @@ each past quarter.
 - The rep's forecast category is not a feature: the CRM keeps only its latest value, which
   for a closed deal mirrors the outcome. The reps' call is reported beside the forecast
   (`commit_amount`: open deals they hold in commit with a close date in the quarter).
+- Where the deal model (models_py/scoring/deals.py) scored the open deals as of the same
+  day and beat its stage-only baseline, a deal's chance in a window is its win probability
+  (won within the model's 180 days) times the share of such wins that land in the window,
+  learned per stage and age the same way; a window reaching past 180 days adds the learned
+  rate of wins after day 180. The backtest replays both ways: the deal model retrained as of
+  each quarter's first day, and the stage-and-age rates alone.
 - Business not in the pipeline yet: on each past snapshot whose window is known, what deals
   created after it were won within the same window; each simulation draws one of the last
   twelve such snapshots.
@@ -26,13 +32,16 @@ each past quarter.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from typing import NamedTuple
 
 import duckdb
 import numpy as np
 
 from models_py.describe import describe_tables
+from models_py.scoring.deals import HORIZON_DAYS
 
 SIMULATIONS = 20_000
 SEED = 20261130
@@ -46,12 +55,23 @@ DDL = (
         closed_won_to_date DOUBLE NOT NULL, open_deals INTEGER NOT NULL,
         open_amount DOUBLE NOT NULL, expected DOUBLE NOT NULL, p10 DOUBLE NOT NULL,
         p50 DOUBLE NOT NULL, p90 DOUBLE NOT NULL, commit_amount DOUBLE NOT NULL,
-        new_business DOUBLE NOT NULL, created_at TIMESTAMP NOT NULL)""",
+        new_business DOUBLE NOT NULL, created_at TIMESTAMP NOT NULL,
+        priced_by_model INTEGER DEFAULT 0, scoring_run_id VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS forecast.pipeline_backtest (
         run_id VARCHAR NOT NULL, quarter VARCHAR NOT NULL, replayed_on DATE NOT NULL,
-        open_deals INTEGER NOT NULL, p10 DOUBLE NOT NULL, p50 DOUBLE NOT NULL,
+        method VARCHAR DEFAULT 'stage_age_rates', open_deals INTEGER NOT NULL,
+        priced_by_model INTEGER DEFAULT 0, p10 DOUBLE NOT NULL, p50 DOUBLE NOT NULL,
         p90 DOUBLE NOT NULL, actual DOUBLE NOT NULL, error_pct DOUBLE,
         inside_p10_p90 BOOLEAN NOT NULL)""",
+    # Added with the deal model's win probabilities (issue 13); a home made before keeps its
+    # rows, which were all priced by the stage-and-age rates.
+    "ALTER TABLE forecast.pipeline_forecast ADD COLUMN IF NOT EXISTS priced_by_model "
+    "INTEGER DEFAULT 0",
+    "ALTER TABLE forecast.pipeline_forecast ADD COLUMN IF NOT EXISTS scoring_run_id VARCHAR",
+    "ALTER TABLE forecast.pipeline_backtest ADD COLUMN IF NOT EXISTS method VARCHAR "
+    "DEFAULT 'stage_age_rates'",
+    "ALTER TABLE forecast.pipeline_backtest ADD COLUMN IF NOT EXISTS priced_by_model "
+    "INTEGER DEFAULT 0",
 )
 
 
@@ -65,6 +85,8 @@ class Deal:
     closed_on: date | None  # the day it entered closed_won / closed_lost, if it did
     commit: bool
     stages: tuple[tuple[date, str], ...]  # (entered, canonical stage), in order
+    # The deal model's chance to be won within HORIZON_DAYS of the forecast day, if scored.
+    model_chance: float | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +101,7 @@ class QuarterForecast:
     p90: float
     commit_amount: float
     new_business: float  # expected from deals not created yet
+    priced_by_model: int = 0  # open deals priced by the deal model's win probability
 
 
 def quarter_of(day: date) -> tuple[date, date, str]:
@@ -114,10 +137,12 @@ def _windows(day: date, quarter_start: date, quarter_end: date, current: bool) -
 
 
 def learn_win_rates(deals: list[Deal], day: date, windows: list[Window]
-                    ) -> dict[Window, dict[tuple, float]]:
-    """P(won within the window | stage, age) per window, from the deals open on the first
-    of each past month whose window had passed by `day`; smoothed."""
+                    ) -> tuple[dict[Window, dict[tuple, float]], dict[Window, dict[tuple, float]]]:
+    """From the deals open on the first of each past month whose window had passed by `day`,
+    per window, smoothed: P(won within the window | stage, age), and, among the deals won
+    within HORIZON_DAYS, the share won within the window's part up to HORIZON_DAYS."""
     counts = {w: defaultdict(lambda: [0.0, 0.0]) for w in windows}
+    shares = {w: defaultdict(lambda: [0.0, 0.0]) for w in windows}
     snapshots = _month_starts(min((d.created for d in deals), default=day), day)
     for deal in deals:
         won_on = deal.closed_on if deal.won and deal.closed_on is not None \
@@ -128,15 +153,23 @@ def learn_win_rates(deals: list[Deal], day: date, windows: list[Window]
             stage = stage_on(deal, snapshot) or "prospecting"
             key = (stage, _bucket((snapshot - deal.created).days))
             won_after = (won_on - snapshot).days if won_on is not None else None
+            horizon_known = snapshot + timedelta(days=HORIZON_DAYS) < day
+            won_in_horizon = won_after is not None and won_after <= HORIZON_DAYS
             for window in windows:
                 after, through = window
+                if horizon_known and won_in_horizon:
+                    landed = after < won_after <= min(through, HORIZON_DAYS)
+                    for k in (key, key[:1], ()):
+                        shares[window][k][0] += landed
+                        shares[window][k][1] += 1
                 if snapshot + timedelta(days=through) >= day:
                     continue  # the outcome within this window is not known yet
                 hit = won_after is not None and after < won_after <= through
                 for k in (key, key[:1], ()):
                     counts[window][k][0] += hit
                     counts[window][k][1] += 1
-    return {window: _smooth(by_key) for window, by_key in counts.items()}
+    return ({window: _smooth(by_key) for window, by_key in counts.items()},
+            {window: _smooth(by_key) for window, by_key in shares.items()})
 
 
 def _smooth(counts: dict[tuple, list[float]]) -> dict[tuple, float]:
@@ -170,34 +203,51 @@ def win_probability(rates: dict[tuple, float], deal: Deal, day: date) -> float:
     return rates.get(key, rates.get((stage,), rates[()]))
 
 
+def chance_in_window(learned: Learned, window: Window, deal: Deal, day: date) -> float:
+    """The chance the deal is won within the window: from the deal model where it scored the
+    deal, else from the stage-and-age rates."""
+    if deal.model_chance is None:
+        return win_probability(learned.rates[window], deal, day)
+    after, through = window
+    share = win_probability(learned.shares[window], deal, day) if after < HORIZON_DAYS else 0.0
+    beyond = (max(after, HORIZON_DAYS), through)
+    tail = win_probability(learned.rates[beyond], deal, day) if through > HORIZON_DAYS else 0.0
+    return min(1.0, deal.model_chance * share + tail)
+
+
 def open_on(deal: Deal, day: date) -> bool:
     return deal.created <= day and (deal.closed_on is None or deal.closed_on > day)
 
 
 @dataclass(frozen=True)
 class Learned:
-    """What the history says as of a day, per window: win rates, and the new business that
-    past snapshots saw won within the same window."""
+    """What the history says as of a day, per window: win rates, the share of wins within
+    the deal model's horizon that land in the window, and the new business that past
+    snapshots saw won within the same window."""
 
     rates: dict[Window, dict[tuple, float]]
+    shares: dict[Window, dict[tuple, float]]
     new_business: dict[Window, list[float]]
 
 
 def learn(deals: list[Deal], day: date, windows: list[Window]) -> Learned:
-    return Learned(learn_win_rates(deals, day, windows),
-                   {w: new_business_history(deals, day, w) for w in windows})
+    # A window reaching past the deal model's horizon also needs the rate of the wins after it.
+    beyond = [(max(after, HORIZON_DAYS), through) for after, through in windows
+              if through > HORIZON_DAYS]
+    rates, shares = learn_win_rates(deals, day, list(dict.fromkeys(windows + beyond)))
+    return Learned(rates, shares, {w: new_business_history(deals, day, w) for w in windows})
 
 
 def forecast_quarter(deals: list[Deal], day: date, quarter_start: date, quarter_end: date,
                      label: str, current: bool, rng: np.random.Generator,
                      learned: Learned) -> QuarterForecast:
     window = _windows(day, quarter_start, quarter_end, current)
-    rates, runs = learned.rates[window], learned.new_business[window]
+    runs = learned.new_business[window]
     won = sum(d.amount for d in deals if d.won and d.closed_on is not None
               and quarter_start <= d.closed_on <= day) if current else 0.0
     open_deals = [d for d in deals if open_on(d, day)]
     amounts = np.array([d.amount for d in open_deals])
-    chances = np.array([win_probability(rates, d, day) for d in open_deals])
+    chances = np.array([chance_in_window(learned, window, d, day) for d in open_deals])
     totals = np.full(SIMULATIONS, won)
     if len(open_deals):
         draws = rng.random((SIMULATIONS, len(open_deals))) < chances
@@ -211,7 +261,8 @@ def forecast_quarter(deals: list[Deal], day: date, quarter_start: date, quarter_
     expected_in = chances @ amounts if len(amounts) else 0.0
     return QuarterForecast(
         label, won, len(open_deals), float(amounts.sum()), won + float(expected_in) + new,
-        float(p10), float(p50), float(p90), float(sum(d.amount for d in called)), new)
+        float(p10), float(p50), float(p90), float(sum(d.amount for d in called)), new,
+        sum(d.model_chance is not None for d in open_deals))
 
 
 def new_business_history(deals: list[Deal], day: date, window: Window,
@@ -240,10 +291,33 @@ def forecast_pipeline(deals: list[Deal], day: date) -> list[QuarterForecast]:
             forecast_quarter(deals, day, next_start, next_end, next_label, False, rng, learned)]
 
 
-def backtest_pipeline(deals: list[Deal], day: date) -> list[tuple]:
+class BacktestRow(NamedTuple):
+    quarter: str
+    replayed_on: date
+    method: str  # STAGE_AGE_RATES or WIN_PROBABILITY
+    open_deals: int
+    priced_by_model: int
+    p10: float
+    p50: float
+    p90: float
+    actual: float
+    error_pct: float | None
+    inside_p10_p90: bool
+
+
+STAGE_AGE_RATES = "stage_age_rates"
+WIN_PROBABILITY = "win_probability"
+# The deal model's win probabilities of the deals open on a day, from a model trained on what
+# was known that day; None when it could not be trained or did not beat its baseline.
+ModelChances = Callable[[date], "dict[str, float] | None"]
+
+
+def backtest_pipeline(deals: list[Deal], day: date,
+                      model_chances: ModelChances | None = None) -> list[BacktestRow]:
     """For each complete past quarter with a year of history before it: the forecast made on
-    its first day, and what was won in it."""
-    rows = []
+    its first day, and what was won in it; once with the stage-and-age rates, and once with
+    the deal model as of that day where `model_chances` gives its probabilities."""
+    rows: list[BacktestRow] = []
     if not deals:
         return rows
     first = min(d.created for d in deals)
@@ -252,21 +326,68 @@ def backtest_pipeline(deals: list[Deal], day: date) -> list[tuple]:
         quarter_start, quarter_end, label = quarter_of(start)
         if quarter_end >= day:
             break
-        rng = np.random.default_rng(SEED)
         window = _windows(quarter_start, quarter_start, quarter_end, True)
-        result = forecast_quarter(deals, quarter_start, quarter_start, quarter_end, label,
-                                  True, rng, learn(deals, quarter_start, [window]))
+        learned = learn(deals, quarter_start, [window])
         actual = sum(d.amount for d in deals if d.won and d.closed_on is not None
                      and quarter_start <= d.closed_on <= quarter_end)
-        error = (result.p50 - actual) / actual * 100 if actual else None
-        rows.append((label, quarter_start, result.open_deals, result.p10, result.p50,
-                     result.p90, actual, error, result.p10 <= actual <= result.p90))
+        unscored = [replace(d, model_chance=None) for d in deals]
+        chances = model_chances(quarter_start) if model_chances else None
+        replays = [(STAGE_AGE_RATES, unscored)]
+        if chances is not None:
+            replays.append((WIN_PROBABILITY, [replace(d, model_chance=chances.get(
+                d.opportunity_id)) for d in unscored]))
+        for method, priced in replays:
+            result = forecast_quarter(priced, quarter_start, quarter_start, quarter_end, label,
+                                      True, np.random.default_rng(SEED), learned)
+            error = (result.p50 - actual) / actual * 100 if actual else None
+            rows.append(BacktestRow(label, quarter_start, method, result.open_deals,
+                                    result.priced_by_model, result.p10, result.p50,
+                                    result.p90, actual, error,
+                                    result.p10 <= actual <= result.p90))
         start = quarter_end + timedelta(days=1)
     return rows
 
 
-def read_deals(conn: duckdb.DuckDBPyConnection) -> tuple[list[Deal], date]:
+def deal_model_chances(conn: duckdb.DuckDBPyConnection) -> ModelChances:
+    """The deal model retrained as of a past day (models_py/scoring/deals.py replays every
+    feature and outcome as known that day)."""
+    from models_py.scoring.deals import score_deals
+    from models_py.scoring.training import NotEnoughHistory
+
+    def chances(day: date) -> dict[str, float] | None:
+        try:
+            scoring = score_deals(conn, day)
+        except NotEnoughHistory:
+            return None
+        if scoring.trained.chosen != "model":
+            return None
+        return dict(zip(scoring.today.opportunity_id, scoring.trained.scores, strict=True))
+    return chances
+
+
+def stored_win_probabilities(conn: duckdb.DuckDBPyConnection, day: date
+                             ) -> tuple[str | None, dict[str, float]]:
+    """The newest scoring run made as of `day` whose deal model beat its baseline, and its
+    win probabilities; (None, {}) when there is none (not scored since the last build, or
+    the model fell back to the stage-only rates, which the stage-and-age rates here
+    already refine)."""
+    exists = conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema "
+                          "= 'scoring' AND table_name = 'win_probabilities'").fetchall()[0][0]
+    if not exists:
+        return None, {}
+    rows = conn.execute(
+        """SELECT run_id, opportunity_id, win_probability FROM scoring.win_probabilities
+        WHERE run_id = (SELECT run_id FROM scoring.win_probabilities WHERE as_of_date = ?
+                        ORDER BY scored_at DESC NULLS LAST, run_id DESC LIMIT 1)
+            AND scored_by = 'model'""", [day]).fetchall()
+    return (rows[0][0] if rows else None), {opportunity: p for _, opportunity, p in rows}
+
+
+def read_deals(conn: duckdb.DuckDBPyConnection) -> tuple[list[Deal], date, str | None]:
+    """The deals, the as-of day, and the scoring run whose win probabilities the open deals
+    carry (None: priced by the stage-and-age rates)."""
     day = conn.execute("SELECT as_of_date FROM intermediate.int_as_of_date").fetchall()[0][0]
+    scoring_run, chances = stored_win_probabilities(conn, day)
     history: dict[str, list[tuple[date, str]]] = defaultdict(list)
     for opportunity, entered, stage in conn.execute(
             "SELECT opportunity_id, entered_date, canonical_stage FROM "
@@ -283,32 +404,42 @@ def read_deals(conn: duckdb.DuckDBPyConnection) -> tuple[list[Deal], date]:
         closed_on = next((e for e, s in stages if s in ("closed_won", "closed_lost")),
                          close if closed else None)
         deals.append(Deal(opportunity, created, close, amount, bool(won), closed_on,
-                          bool(commit), stages or ((created, "prospecting"),)))
-    return deals, day
+                          bool(commit), stages or ((created, "prospecting"),),
+                          chances.get(opportunity)))
+    return deals, day, scoring_run
 
 
-def pipeline_run(conn: duckdb.DuckDBPyConnection, run_id: str) -> tuple[list[QuarterForecast],
-                                                                       list[tuple]]:
+def pipeline_run(conn: duckdb.DuckDBPyConnection, run_id: str
+                 ) -> tuple[list[QuarterForecast], list[BacktestRow], str | None]:
+    """Forecast, backtest and store; returns the scoring run that priced the open deals."""
     for ddl in DDL:
         conn.execute(ddl)
     describe_tables(conn, {
         "forecast.pipeline_forecast": "Bookings of the current and next quarter [run x "
-        "quarter]: closed-won so far + open deals at their learned chance of winning within the "
-        "quarter + new business, P10/P50/P90 by seeded Monte Carlo; the reps' commit beside it.",
+        "quarter]: closed-won so far + open deals at their chance of winning within the "
+        "quarter (the deal model's win probability where scoring_run_id scored them as of "
+        "the same day, else rates learned by stage and age) + new business, P10/P50/P90 by "
+        "seeded Monte Carlo; the reps' commit beside it.",
         "forecast.pipeline_backtest": "The pipeline forecast replayed on day 1 of each past "
-        "quarter against what was won in it [run x quarter]."})
-    deals, day = read_deals(conn)
+        "quarter against what was won in it [run x quarter x method]: by the stage-and-age "
+        "rates, and by the deal model retrained as of that day."})
+    deals, day, scoring_run = read_deals(conn)
     quarters = forecast_pipeline(deals, day)
-    backtest = backtest_pipeline(deals, day)
+    backtest = backtest_pipeline(deals, day, deal_model_chances(conn))
     conn.execute("DELETE FROM forecast.pipeline_forecast WHERE run_id = ?", [run_id])
     conn.executemany(
-        "INSERT INTO forecast.pipeline_forecast VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-        "now()::TIMESTAMP)",
+        "INSERT INTO forecast.pipeline_forecast (run_id, as_of_date, quarter, "
+        "closed_won_to_date, open_deals, open_amount, expected, p10, p50, p90, commit_amount, "
+        "new_business, created_at, priced_by_model, scoring_run_id) VALUES (?, ?, ?, ?, ?, ?, "
+        "?, ?, ?, ?, ?, ?, now()::TIMESTAMP, ?, ?)",
         [(run_id, day, q.quarter, q.closed_won_to_date, q.open_deals, q.open_amount,
-          q.expected, q.p10, q.p50, q.p90, q.commit_amount, q.new_business)
-         for q in quarters])
+          q.expected, q.p10, q.p50, q.p90, q.commit_amount, q.new_business, q.priced_by_model,
+          scoring_run) for q in quarters])
     conn.execute("DELETE FROM forecast.pipeline_backtest WHERE run_id = ?", [run_id])
     if backtest:
-        conn.executemany("INSERT INTO forecast.pipeline_backtest VALUES "
-                         "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [(run_id, *row) for row in backtest])
-    return quarters, backtest
+        conn.executemany(
+            "INSERT INTO forecast.pipeline_backtest (run_id, quarter, replayed_on, method, "
+            "open_deals, priced_by_model, p10, p50, p90, actual, error_pct, inside_p10_p90) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(run_id, *row) for row in backtest])
+    return quarters, backtest, scoring_run

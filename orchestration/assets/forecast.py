@@ -9,6 +9,7 @@ import dagster as dg
 from models_py.files import atomic_write
 from models_py.forecasting.checks import CHECK_NAMES
 from orchestration import settings
+from orchestration.assets.scoring import WIN_PROBABILITIES_KEY
 from orchestration.build_state import AUTOMATION_TAG
 from orchestration.resources import WarehouseResource
 from orchestration.settings import WAREHOUSE_POOL
@@ -72,25 +73,38 @@ def revenue_forecast(context: dg.AssetExecutionContext, warehouse: WarehouseReso
     key=PIPELINE_KEY,
     group_name="forecast",
     pool=WAREHOUSE_POOL,
+    # The win probabilities of a scoring run as of the same day price the open deals; the
+    # monthly scores run before the monthly forecast (assets/scoring.py).
     deps=[dg.AssetKey(["marts", "fct_opportunities"]),
-          dg.AssetKey(["staging", "stg_crm__opportunity_stage_history"])],
+          dg.AssetKey(["staging", "stg_crm__opportunity_stage_history"]),
+          WIN_PROBABILITIES_KEY],
     kinds={"duckdb", "python"},
     description="Bookings of the current and next quarter: closed-won so far + open deals at "
-    "win rates learned from the stage history + business not in the pipeline yet, P10/P50/P90 "
-    "by a seeded Monte Carlo; backtested on past quarters (forecast.pipeline_backtest).",
+    "the deal model's win probabilities (scored as of the same day) or else win rates learned "
+    "from the stage history + business not in the pipeline yet, P10/P50/P90 by a seeded "
+    "Monte Carlo; backtested on past quarters both ways (forecast.pipeline_backtest).",
     check_specs=[dg.AssetCheckSpec("quantiles_ordered", asset=PIPELINE_KEY, blocking=True)],
 )
 def pipeline_forecast(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     from models_py.forecasting.pipeline import pipeline_run
 
     with warehouse.connect() as conn:
-        quarters, backtest = pipeline_run(conn, context.run_id)
-    errors = [abs(row[7]) for row in backtest if row[7] is not None]
+        quarters, backtest, scoring_run = pipeline_run(conn, context.run_id)
+    by_method: dict[str, list] = {}
+    for row in backtest:
+        by_method.setdefault(row.method, []).append(row)
+    backtested = {}
+    for method, rows in by_method.items():
+        errors = [abs(row.error_pct) for row in rows if row.error_pct is not None]
+        backtested[f"backtest_{method}_mean_abs_error_pct"] = (
+            round(sum(errors) / len(errors), 1) if errors else None)
+        backtested[f"backtest_{method}_inside_p10_p90"] = sum(r.inside_p10_p90 for r in rows)
     yield dg.MaterializeResult(metadata={
         **{f"{q.quarter}_p50": round(q.p50) for q in quarters},
-        "backtest_quarters": len(backtest),
-        "backtest_mean_abs_error_pct": round(sum(errors) / len(errors), 1) if errors else None,
-        "backtest_inside_p10_p90": sum(1 for row in backtest if row[8])})
+        "open_deals_priced_by_win_probability": quarters[0].priced_by_model,
+        "scoring_run": scoring_run or "none as of this day: priced by stage-and-age rates",
+        "backtest_quarters": len({row.quarter for row in backtest}),
+        **backtested})
     disordered = [q.quarter for q in quarters if not q.p10 <= q.p50 <= q.p90]
     yield dg.AssetCheckResult(check_name="quantiles_ordered", passed=not disordered,
                               metadata={"problems": ", ".join(disordered) or "none"})

@@ -119,7 +119,8 @@ score_leads_job = dg.define_asset_job(
     SCORE_JOB, selection=dg.AssetSelection.assets(
         LEAD_SCORES_KEY, WIN_PROBABILITIES_KEY, dg.AssetKey(["serving", "published_warehouse"])),
     description="Score every lead and open deal (run on demand with `sales-wh score`).")
-# The 3rd of each month, after the month's last leads and deals are loaded.
-monthly_scores = dg.ScheduleDefinition(job=score_leads_job, cron_schedule="30 5 3 * *",
+# The 3rd of each month, after the month's last leads and deals are loaded, and before the
+# monthly forecast (05:00), whose pipeline forecast prices open deals by these probabilities.
+monthly_scores = dg.ScheduleDefinition(job=score_leads_job, cron_schedule="30 4 3 * *",
                                        tags=dict([AUTOMATION_TAG]),
                                        default_status=dg.DefaultScheduleStatus.RUNNING)
