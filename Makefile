@@ -13,7 +13,7 @@ SEED ?= 42
 	.tools/bin/pip install --quiet --disable-pip-version-check uv
 
 install: $(if $(findstring .tools,$(UV)),.tools/bin/uv)
-	$(UV) sync --frozen --python $(PYTHON)
+	$(UV) sync --frozen --extra spark --python $(PYTHON)
 
 demo: install
 	$(RUN) sales-wh generate --out data/landing --scale $(SCALE) --seed $(SEED)

@@ -28,6 +28,10 @@ def run_from_warehouse_folder() -> None:
 
 def main() -> None:
     run_from_warehouse_folder()
+    if os.environ.get("SALES_WH_ENGINE") == "spark":
+        from orchestration.spark import prepare_spark
+
+        prepare_spark()
     from dbt.cli.main import cli
 
     sys.exit(cli())

@@ -10,14 +10,31 @@
 
 {% macro default__decimal_ratio(numerator, denominator, scale, operand_scale) -%}
     {%- set n = "cast(cast(" ~ numerator ~ " as decimal(38, " ~ operand_scale ~ ")) * "
-        ~ "cast(1e" ~ operand_scale ~ " as decimal(38, 0)) as hugeint)" -%}
+        ~ "cast(1e" ~ operand_scale ~ " as decimal(38, 0)) as " ~ wide_integer() ~ ")" -%}
     {%- set d = "cast(cast(" ~ denominator ~ " as decimal(38, " ~ operand_scale ~ ")) * "
-        ~ "cast(1e" ~ operand_scale ~ " as decimal(38, 0)) as hugeint)" -%}
+        ~ "cast(1e" ~ operand_scale ~ " as decimal(38, 0)) as " ~ wide_integer() ~ ")" -%}
     case when {{ denominator }} <> 0 then
         cast(
             sign({{ n }}) * sign({{ d }})
-            * ((2 * abs({{ n }}) * cast(1e{{ scale }} as hugeint) + abs({{ d }}))
-               // (2 * abs({{ d }})))
+            * {{ wide_floor_divide('2 * abs(' ~ n ~ ') * cast(1e' ~ scale ~ ' as '
+                                   ~ wide_integer() ~ ') + abs(' ~ d ~ ')', '2 * abs(' ~ d ~ ')') }}
         as decimal(38, 0)) * cast(1e-{{ scale }} as decimal(38, {{ scale }}))
     end
+{%- endmacro %}
+
+
+{#- Floor division of non-negative wide_integer() operands, exact: DuckDB's `//` on HUGEINT;
+    on Spark the remainder taken off first, so the DECIMAL division that follows is exact
+    (Spark's `div` would return a BIGINT, too narrow for ratios scaled by 1e12). -#}
+{% macro wide_floor_divide(numerator, denominator) -%}
+    {{ return(adapter.dispatch('wide_floor_divide')(numerator, denominator)) }}
+{%- endmacro %}
+
+{% macro default__wide_floor_divide(numerator, denominator) -%}
+    (({{ numerator }}) // ({{ denominator }}))
+{%- endmacro %}
+
+{% macro spark__wide_floor_divide(numerator, denominator) -%}
+    cast((({{ numerator }}) - ({{ numerator }}) % ({{ denominator }})) / ({{ denominator }})
+         as decimal(38, 0))
 {%- endmacro %}

@@ -5,6 +5,6 @@
 {% macro delivery_date(source_file) -%}
     coalesce(
         try_cast(regexp_extract({{ source_file }}, '(\d{4}-\d{2}-\d{2})[^/]*$', 1) as date),
-        cast(try_strptime(regexp_extract({{ source_file }}, '(\d{8})[^/]*$', 1), '%Y%m%d') as date)
+        {{ try_parse_yyyymmdd("regexp_extract(" ~ source_file ~ ", '(\\d{8})[^/]*$', 1)") }}
     )
 {%- endmacro %}

@@ -16,6 +16,11 @@
 
 {#- The config of an incremental order-line model. -#}
 {% macro order_lines_incremental_config() -%}
+    {#- Spark's Parquet tables cannot delete rows (that needs Delta or Iceberg): there the
+        order-line models are rebuilt whole, which a cluster does in parallel anyway. -#}
+    {%- if target.type == 'spark' -%}
+        {{ return({'materialized': 'table'}) }}
+    {%- endif -%}
     {{ return({
         'materialized': 'incremental',
         'incremental_strategy': 'delete+insert',
@@ -118,7 +123,7 @@
     UI, a re-execution from failure, `dbt build -s`) may have read stale parents: its record
     is dropped, so the next build replaces its rows whole. So is a replay's (--as-of). -#}
 {% macro record_increments(results) -%}
-    {%- if not execute -%}{{ return('') }}{%- endif -%}
+    {%- if not execute or target.type != 'duckdb' -%}{{ return('') }}{%- endif -%}
     {%- set succeeded = [] -%}
     {%- for result in results if result.status == 'success' -%}
         {%- do succeeded.append(result.node.unique_id) -%}
@@ -137,10 +142,10 @@
     {%- endfor -%}
     {%- if not current and not forget -%}{{ return('') }}{%- endif -%}
     create table if not exists audit.dbt_increments (
-        model varchar primary key,
+        model string primary key,
         max_load_id bigint not null,
         loaded_loads bigint not null,
-        state varchar not null
+        state string not null
     );
     delete from audit.dbt_increments where model in ({{ (current + forget) | join(', ') }});
     {%- if current %}

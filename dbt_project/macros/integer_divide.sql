@@ -15,3 +15,9 @@
 {% macro postgres__integer_divide(numerator, denominator) -%}
     div({{ numerator }}, {{ denominator }})
 {%- endmacro %}
+
+{#- Spark's `div`: the integral part, which for the non-negative operands passed here is the
+    floor. Returns BIGINT. -#}
+{% macro spark__integer_divide(numerator, denominator) -%}
+    (({{ numerator }}) div ({{ denominator }}))
+{%- endmacro %}

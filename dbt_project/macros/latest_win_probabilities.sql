@@ -21,7 +21,7 @@
         )
     )
     {%- else -%}
-    (select cast(null as varchar) as opportunity_id, cast(null as double) as win_probability
+    (select cast(null as string) as opportunity_id, cast(null as double) as win_probability
      where false)
     {%- endif -%}
 {%- endmacro %}

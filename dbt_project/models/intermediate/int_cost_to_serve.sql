@@ -22,8 +22,8 @@ units as (
         revenue.month,
         revenue.channel,
         revenue.account_id,
-        cast(round(revenue.net_revenue * 100000000) as hugeint) as revenue_units,
-        cast(costs.cost * 100 as hugeint) as cost_cents
+        cast(round(revenue.net_revenue * 100000000) as {{ wide_integer() }}) as revenue_units,
+        cast(costs.cost * 100 as {{ wide_integer() }}) as cost_cents
     from revenue
     inner join {{ ref('stg_plan__channel_costs') }} as costs
         on revenue.month = costs.period_month and revenue.channel = costs.channel
@@ -40,7 +40,7 @@ shares as (
 floored as (
     select
         *,
-        share_numerator // total_units as floor_cents,
+        {{ wide_floor_divide('share_numerator', 'total_units') }} as floor_cents,
         share_numerator % total_units as remainder
     from shares
 ),

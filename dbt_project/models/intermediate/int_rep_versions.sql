@@ -55,7 +55,7 @@ with_state as (
         *,
         coalesce(region, '') || '|' || coalesce(role, '') || '|' || coalesce(manager_id, '')
             || '|' || coalesce(team, '') || '|' || coalesce(rep_name, '') || '|'
-            || coalesce(cast(end_date as varchar), '') as state
+            || coalesce(cast(end_date as string), '') as state
     from one_per_time
 ),
 

@@ -39,7 +39,7 @@ per_export as (
     select
         used_by,
         count(*) as missing_rep_ids,
-        string_agg(rep_id, ', ' order by rep_id) filter (where rn <= 5) as examples
+        {{ sorted_list("case when rn <= 5 then rep_id end", "', '") }} as examples
     from (
         select *, row_number() over (partition by used_by order by rep_id) as rn from missing
     ) as numbered
@@ -54,12 +54,12 @@ no_reps as (
 select
     '(all)' as used_by,
     sum(missing_rep_ids) as missing_rep_ids,
-    string_agg(used_by || ' (' || cast(missing_rep_ids as varchar) || ')', ', '
-               order by used_by) as examples,
+    {{ sorted_list("used_by || ' (' || cast(missing_rep_ids as string) || ')'", "', '") }}
+        as examples,
     'no reps were delivered: deliver crm/reps (rep_id, rep_name, region, role; see '
         || 'SOURCE_CONTRACTS.md); rep ids are used by '
-        || string_agg(used_by || ' (' || cast(missing_rep_ids as varchar) || ')', ', '
-                      order by used_by) as problem
+        || {{ sorted_list("used_by || ' (' || cast(missing_rep_ids as string) || ')'",
+                          "', '") }} as problem
 from per_export
 where (select is_empty from no_reps)
 having count(*) > 0
@@ -70,7 +70,7 @@ select
     used_by,
     missing_rep_ids,
     examples,
-    used_by || ' uses ' || cast(missing_rep_ids as varchar)
+    used_by || ' uses ' || cast(missing_rep_ids as string)
         || ' rep id(s) that crm/reps lacks, e.g. ' || examples
         || ': deliver crm/reps with them (or correct the ids in ' || used_by || ')' as problem
 from per_export

@@ -31,7 +31,7 @@ calendar as (
         cast(extract(month from days.date_day) as integer) as calendar_month,
         cast(extract(day from days.date_day) as integer) as day_of_month,
         -- ISO day of week: Monday = 1 ... Sunday = 7
-        cast(extract(isodow from days.date_day) as integer) as day_of_week
+        {{ iso_day_of_week('days.date_day') }} as day_of_week
     from days
     cross join bounds
     where days.date_day >= bounds.first_day
@@ -48,12 +48,13 @@ final as (
         month_start,
         cast({{ dbt.last_day('date_day', 'month') }} as date) as month_end,
         calendar_month,
-        {{ integer_divide('calendar_month - 1', '3') }} + 1 as calendar_quarter,
+        cast({{ integer_divide('calendar_month - 1', '3') }} + 1 as integer) as calendar_quarter,
         cast({{ dbt.date_trunc('quarter', 'date_day') }} as date) as quarter_start,
         calendar_year,
         cast({{ dbt.date_trunc('year', 'date_day') }} as date) as year_start,
         mod(calendar_month - {{ fy_start }} + 12, 12) + 1 as fiscal_month,
-        {{ integer_divide('mod(calendar_month - ' ~ fy_start ~ ' + 12, 12)', '3') }} + 1 as fiscal_quarter,
+        cast({{ integer_divide('mod(calendar_month - ' ~ fy_start ~ ' + 12, 12)', '3') }} + 1 as integer)
+            as fiscal_quarter,
         {% if fy_start == 1 -%}
         calendar_year
         {%- else -%}

@@ -11,7 +11,7 @@ current_names as (
 
 final as (
     select
-        versions.rep_id || '@' || cast(versions.valid_from as varchar)
+        versions.rep_id || '@' || cast(versions.valid_from as string)
             as rep_version_key,
         versions.rep_id,
         versions.rep_name,

@@ -17,7 +17,7 @@ quotas as (
 
 final as (
     select
-        rep_months.rep_id || '@' || strftime(rep_months.month, '%Y-%m') as rep_month_key,
+        rep_months.rep_id || '@' || {{ year_month_label('rep_months.month') }} as rep_month_key,
         rep_months.rep_id,
         rep_months.month,
         rep_months.rep_name,

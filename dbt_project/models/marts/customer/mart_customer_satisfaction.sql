@@ -57,10 +57,10 @@ complaints as (
         sum(case when complaints.resolved_at is not null then 1 else 0 end)
             as complaints_resolved,
         sum(case when complaints.resolved_at is not null
-            and {{ dbt.datediff('complaints.opened_at', 'complaints.resolved_at', 'minute') }}
+            and {{ elapsed_minutes('complaints.opened_at', 'complaints.resolved_at') }}
                 <= {{ sla_hours }} * 60 then 1 else 0 end) as resolved_within_sla,
-        {{ median(dbt.datediff('complaints.opened_at', 'complaints.resolved_at', 'minute')
-                  ~ ' / 60.0') }} as median_resolution_hours
+        {{ median(elapsed_minutes('complaints.opened_at', 'complaints.resolved_at')
+                  ~ ' / 60') }} as median_resolution_hours
     from {{ ref('stg_survey__complaints') }} as complaints
     left join orders on complaints.order_id = orders.order_id
     left join customers on complaints.account_id = customers.account_id

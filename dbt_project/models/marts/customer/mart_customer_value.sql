@@ -184,7 +184,7 @@ final as (
         is_overdue or is_declining or has_recent_detractor_score or open_complaints > 0
             as is_churn_risk,
         case
-            when is_overdue then 'no order for ' || cast(recency_days as varchar)
+            when is_overdue then 'no order for ' || cast(recency_days as string)
                 || ' days, over twice the usual gap'
             when is_declining then 'revenue in the last 90 days under half of the 90 before'
             when has_recent_detractor_score then 'a detractor score in the last 90 days'

@@ -69,10 +69,10 @@ final as (
         {{ safe_ratio('sum(case when is_won then 1 else 0 end)', 'count(*)') }}
             as lead_to_win_rate,
         cast({{ median("case when qualified_at is not null then "
-            ~ dbt.datediff('created_at', 'qualified_at', 'minute') ~ " / 1440.0 end") }}
+            ~ elapsed_minutes('created_at', 'qualified_at') ~ " / 1440 end") }}
             as double) as median_days_to_qualify,
         cast({{ median("case when converted_at is not null and qualified_at is not null then "
-            ~ dbt.datediff('qualified_at', 'converted_at', 'minute') ~ " / 1440.0 end") }}
+            ~ elapsed_minutes('qualified_at', 'converted_at') ~ " / 1440 end") }}
             as double) as median_days_to_convert,
         cast({{ median("case when is_won and converted_date is not null then "
             ~ dbt.datediff('converted_date', 'won_date', 'day') ~ " end") }}

@@ -54,7 +54,7 @@ per_stage as (
         count(distinct case when furthest_progress > stage_order then opportunity_id end)
             as reached_later_stage,
         {{ median("case when left_at is not null then "
-            ~ dbt.datediff('entered_at', 'left_at', 'minute') ~ " / 1440.0 end") }}
+            ~ elapsed_minutes('entered_at', 'left_at') ~ " / 1440 end") }}
             as median_days_in_stage
     from timed
     group by cohort_month, canonical_stage

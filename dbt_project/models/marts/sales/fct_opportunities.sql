@@ -47,8 +47,9 @@ final as (
         cast(opportunities.amount_reporting * opportunities.probability as decimal(38, 20))
             as weighted_amount_reporting,
         opportunities.lost_reason,
-        case when opportunities.is_won then
+        case when opportunities.is_won then cast(
             {{ dbt.datediff('opportunities.created_date', 'opportunities.close_date', 'day') }}
+            as bigint)
         end as sales_cycle_days,
         opportunities.is_deleted,
         opportunities.is_closed,

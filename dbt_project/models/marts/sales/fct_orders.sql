@@ -14,7 +14,7 @@ totals as (
         count(*) as line_count,
         sum(quantity) as quantity,
         sum(gross_amount) as gross_amount,
-        sum(discount_amount) as discount_amount,
+        cast(sum(discount_amount) as decimal(38, 2)) as discount_amount,
         sum(net_amount) as net_amount,
         sum(returned_quantity) as returned_quantity,
         sum(return_amount) as return_amount,

@@ -74,7 +74,7 @@ replayed as (
 
 staged as (
     select
-        replayed.* exclude (mapped_stage, mapped_stage_order, mapped_probability, changed_later),
+        replayed.* except (mapped_stage, mapped_stage_order, mapped_probability, changed_later),
         stage_map.canonical_stage,
         stage_map.stage_order,
         stage_map.default_probability
@@ -85,7 +85,7 @@ staged as (
 {%- else %}
 staged as (
     select
-        * exclude (mapped_stage, mapped_stage_order, mapped_probability),
+        * except (mapped_stage, mapped_stage_order, mapped_probability),
         mapped_stage as canonical_stage,
         mapped_stage_order as stage_order,
         mapped_probability as default_probability

@@ -1,0 +1,22 @@
+{#- On Spark, dbt's sources are the Parquet lake ingest writes (ingest/lake.py): one folder per
+    raw table, a subfolder per load. Each run registers every source as an external table over
+    its folder, read recursively, so a load added or retracted since the last run is seen
+    (dropping an external table leaves its files). On DuckDB the sources are ingest's own
+    tables and this does nothing. -#}
+{% macro register_lake_sources() -%}
+    {%- if execute and target.type == 'spark' -%}
+        {%- set lake = env_var('SALES_WH_LAKE', '../data/lake') -%}
+        {%- set schemas = [] -%}
+        {%- for node in graph.sources.values() | sort(attribute='unique_id') -%}
+            {%- if node.schema not in schemas -%}
+                {%- do schemas.append(node.schema) -%}
+                {%- do run_query('create database if not exists ' ~ node.schema) -%}
+            {%- endif -%}
+            {%- set table = node.schema ~ '.' ~ node.identifier -%}
+            {%- do run_query('drop table if exists ' ~ table) -%}
+            {%- do run_query("create table " ~ table ~ " using parquet options (path '"
+                ~ lake ~ "/" ~ node.schema ~ "/" ~ node.identifier
+                ~ "', recursiveFileLookup 'true')") -%}
+        {%- endfor -%}
+    {%- endif -%}
+{%- endmacro %}
