@@ -14,6 +14,7 @@ import duckdb
 
 from ingest.landing import scan_landing
 from orchestration import settings
+from orchestration.spark import ENGINE_ENV, ENGINES
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -36,6 +37,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     started = time.perf_counter()
+    if args.engine:
+        os.environ[ENGINE_ENV] = args.engine
     settings.configure(home_dir=args.home, landing_dir=args.landing, plans=args.plans)
     set_dbt_vars(args)
     landing = settings.landing()
@@ -98,7 +101,7 @@ def _build_fingerprint() -> dict[str, str]:
     from orchestration.settings import DBT_VARS_ENV
 
     options = {"dbt_vars": os.environ.get(DBT_VARS_ENV), "plans": str(settings.plans_dir()),
-               "landing": str(settings.landing())}
+               "landing": str(settings.landing()), "engine": settings.engine()}
     return fingerprint(settings.landing(), settings.warehouse_path(),
                        published_path(settings.home()), settings.PROJECT_ROOT, options)
 
@@ -139,14 +142,15 @@ def _run_build(started: float) -> tuple[int, str]:
     from dagster import DagsterInstance
 
     from orchestration.build_state import cancel_own_runs, clear_stale_runs, run_tags
-    from orchestration.definitions import BUILD_ALL_JOB, build_definitions
+    from orchestration.definitions import BUILD_ALL_JOB, BUILD_SPARK_JOB, build_definitions
     from orchestration.interrupts import interrupted_steps, reset, was_interrupted
     from orchestration.progress import progress_logger
     from orchestration.summary import report
 
     reset()
     defs = build_definitions(loggers={"progress": progress_logger})
-    job = defs.resolve_job_def(BUILD_ALL_JOB)
+    job = defs.resolve_job_def(BUILD_SPARK_JOB if settings.engine() == "spark"
+                               else BUILD_ALL_JOB)
     log_dir = settings.home() / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / "build.log"
@@ -619,6 +623,10 @@ def parser() -> argparse.ArgumentParser:
                              help="rebuild dbt's incremental models (the order lines) whole "
                              "instead of only the orders new files touched; the result is "
                              "the same, it only takes longer")
+            cmd.add_argument("--engine", choices=ENGINES, default=None,
+                             help="where the dbt project builds: duckdb (default, or "
+                             "$SALES_WH_ENGINE) or spark (dbt-spark; the raw rows reach it "
+                             "through the Parquet lake <home>/lake; docs/scale-out.md)")
             cmd.set_defaults(func=cmd_build)
     check = sub.add_parser(
         "check", help="validate profiles and show what each landing file would load",

@@ -48,6 +48,22 @@ def exports_dir(area: str = "finance") -> Path:
     return home() / "exports" / area
 
 
+def engine() -> str:
+    """The engine the dbt project builds on: `duckdb` (default) or `spark`
+    ($SALES_WH_ENGINE, set by `sales-wh build --engine`; orchestration/spark.py)."""
+    return os.environ.get("SALES_WH_ENGINE") or "duckdb"
+
+
+def lake_dir() -> Path:
+    """The Parquet copy of the raw rows Spark reads (ingest/lake.py)."""
+    return home() / "lake"
+
+
+def spark_dir() -> Path:
+    """Spark's tables and metastore, for the local `spark` target."""
+    return home() / "spark"
+
+
 def dagster_home() -> Path:
     return home() / "dagster"
 
@@ -59,6 +75,8 @@ def export_env() -> None:
     os.environ["SALES_WH_WAREHOUSE"] = str(warehouse_path())
     os.environ["SALES_WH_LANDING"] = str(landing())
     os.environ[MEMORY_LIMIT_ENV] = memory_limit()  # dbt's profile reads it
+    os.environ["SALES_WH_LAKE"] = str(lake_dir())  # and these, on its spark target
+    os.environ["SALES_WH_SPARK_DIR"] = str(spark_dir())
 
 
 def configure(home_dir: Path | None = None, landing_dir: Path | None = None,

@@ -78,3 +78,15 @@ def prepare_spark() -> None:
     spark_dir.mkdir(parents=True, exist_ok=True)
     os.environ[JAVA_OPTIONS_ENV] = (f"-Dderby.system.home={spark_dir} "
                                     f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()}")
+
+
+def spark_table_folders(spark_dir: Path, schemas: tuple[str, ...]) -> dict[tuple[str, str], Path]:
+    """The Parquet folder of every table the local `spark` target built in `schemas`
+    (`<spark_dir>/warehouse/<schema>.db/<table>`, Spark's layout for managed tables)."""
+    found = {}
+    for schema in schemas:
+        folder = spark_dir / "warehouse" / f"{schema}.db"
+        if folder.is_dir():
+            for table in sorted(p for p in folder.iterdir() if p.is_dir()):
+                found[(schema, table.name)] = table
+    return found

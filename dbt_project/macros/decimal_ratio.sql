@@ -15,7 +15,9 @@
         ~ "cast(1e" ~ operand_scale ~ " as decimal(38, 0)) as " ~ wide_integer() ~ ")" -%}
     case when {{ denominator }} <> 0 then
         cast(
-            sign({{ n }}) * sign({{ d }})
+            -- the sign as an integer: Spark's sign() is a DOUBLE, which would round the
+            -- quotient to 16 digits
+            case when ({{ numerator }} < 0) = ({{ denominator }} < 0) then 1 else -1 end
             * {{ wide_floor_divide('2 * abs(' ~ n ~ ') * cast(1e' ~ scale ~ ' as '
                                    ~ wide_integer() ~ ') + abs(' ~ d ~ ')', '2 * abs(' ~ d ~ ')') }}
         as decimal(38, 0)) * cast(1e-{{ scale }} as decimal(38, {{ scale }}))

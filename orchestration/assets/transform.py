@@ -18,6 +18,7 @@ from orchestration.dbt import (
 )
 from orchestration.interrupts import interrupted, stop_if_interrupted
 from orchestration.settings import DBT_FULL_REFRESH_ENV, WAREHOUSE_POOL
+from orchestration.spark import DBT_TARGETS, ENGINE_ENV
 
 ensure_manifest()
 
@@ -33,7 +34,21 @@ def dbt_build_args(environ: dict[str, str] | None = None) -> list[str]:
     args = ["build"]
     if environ.get(DBT_FULL_REFRESH_ENV) == "1":
         args.append("--full-refresh")
+    if environ.get(ENGINE_ENV) == "spark":
+        args += ["--target", DBT_TARGETS["spark"]]
     return [*args, *vars_arg(dbt_vars(environ))]
+
+
+def sync_lake_for_spark(context: dg.AssetExecutionContext) -> None:
+    """On Spark, the raw rows reach dbt through the Parquet lake: mirror raw there first."""
+    from ingest.lake import sync_lake
+    from ingest.warehouse import connect
+
+    with connect(settings.warehouse_path()) as conn:
+        synced = sync_lake(conn, settings.lake_dir())
+    context.log.info(
+        f"lake {settings.lake_dir()}: {len(synced.written)} load(s) written, "
+        f"{len(synced.removed)} removed, {synced.tables} tables, {synced.seconds:.1f}s")
 
 
 def stop_dbt(invocation: DbtCliInvocation, seconds: float = 30.0) -> None:
@@ -75,11 +90,15 @@ def failed_nodes(invocation: DbtCliInvocation) -> list[str]:
 )
 def warehouse_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     stop_if_interrupted()
+    spark = settings.engine() == "spark"
+    if spark:
+        sync_lake_for_spark(context)
     # dbt's artifacts in the home, not the project: its partial-parse cache is only valid for
     # one warehouse path (the profile), so a cache per home is reused build after build
     # instead of a full parse each time (~4 s).
     invocation = dbt.cli(dbt_build_args(), context=context, raise_on_error=False,
-                         target_path=settings.home() / "dbt_target")
+                         target_path=settings.home() / ("dbt_target_spark" if spark
+                                                        else "dbt_target"))
     try:
         for event in invocation.stream():
             if interrupted():
