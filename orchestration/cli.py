@@ -142,15 +142,14 @@ def _run_build(started: float) -> tuple[int, str]:
     from dagster import DagsterInstance
 
     from orchestration.build_state import cancel_own_runs, clear_stale_runs, run_tags
-    from orchestration.definitions import BUILD_ALL_JOB, BUILD_SPARK_JOB, build_definitions
+    from orchestration.definitions import BUILD_ALL_JOB, build_definitions
     from orchestration.interrupts import interrupted_steps, reset, was_interrupted
     from orchestration.progress import progress_logger
     from orchestration.summary import report
 
     reset()
     defs = build_definitions(loggers={"progress": progress_logger})
-    job = defs.resolve_job_def(BUILD_SPARK_JOB if settings.engine() == "spark"
-                               else BUILD_ALL_JOB)
+    job = defs.resolve_job_def(BUILD_ALL_JOB)
     log_dir = settings.home() / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / "build.log"

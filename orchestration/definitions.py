@@ -44,9 +44,7 @@ from orchestration.dbt import DbtCli, dbt_executable, dbt_project
 from orchestration.resources import warehouse_resource
 from orchestration.settings import export_env
 
-__all__ = ["BUILD_ALL_JOB", "BUILD_SPARK_JOB", "build_definitions", "defs"]
-
-BUILD_SPARK_JOB = "build_on_spark"
+__all__ = ["BUILD_ALL_JOB", "build_definitions", "defs"]
 
 
 def build_definitions(loggers: Mapping[str, dg.LoggerDefinition] | None = None) -> dg.Definitions:
@@ -64,14 +62,6 @@ def build_definitions(loggers: Mapping[str, dg.LoggerDefinition] | None = None) 
                   - dg.AssetSelection.assets(EXPORTS_KEY, FORECAST_KEY, PIPELINE_KEY,
                                              LEAD_SCORES_KEY, WIN_PROBABILITIES_KEY),
                   description="Load new landing files and rebuild every table."),
-              # On Spark (`sales-wh build --engine spark`): the loads, the lake and the dbt
-              # project; the Python assets, the Great Expectations mart suites and the
-              # published copy read DuckDB's marts, which a Spark build does not write.
-              dg.define_asset_job(
-                  BUILD_SPARK_JOB,
-                  selection=(dg.AssetSelection.assets(*ingest_assets, warehouse_dbt_assets)
-                             - dg.AssetSelection.checks(*mart_suites.check_keys)),
-                  description="Load new landing files and build the dbt project on Spark."),
               lock_payout_period, export_payouts_job, forecast_revenue_job, score_leads_job],
         schedules=[daily_build, monthly_payout_exports, monthly_forecast, monthly_scores],
         sensors=[new_landing_files, report_failed_runs],

@@ -55,13 +55,15 @@ def engine() -> str:
 
 
 def lake_dir() -> Path:
-    """The Parquet copy of the raw rows Spark reads (ingest/lake.py)."""
-    return home() / "lake"
+    """The Parquet copy of the raw rows Spark reads (ingest/lake.py): $SALES_WH_LAKE (a
+    folder a cluster also mounts, docs/scale-out.md), else `<home>/lake`."""
+    return Path(os.environ.get("SALES_WH_LAKE") or home() / "lake").resolve()
 
 
 def spark_dir() -> Path:
-    """Spark's tables and metastore, for the local `spark` target."""
-    return home() / "spark"
+    """Spark's tables and metastore, for the local `spark` target: $SALES_WH_SPARK_DIR,
+    else `<home>/spark`."""
+    return Path(os.environ.get("SALES_WH_SPARK_DIR") or home() / "spark").resolve()
 
 
 def dagster_home() -> Path:
@@ -85,7 +87,8 @@ def configure(home_dir: Path | None = None, landing_dir: Path | None = None,
     instance there (concurrency pools) so the CLI's runs show up in `sales-wh ui`."""
     if home_dir is not None:
         os.environ["SALES_WH_HOME"] = str(Path(home_dir).resolve())
-        os.environ.pop("SALES_WH_WAREHOUSE", None)
+        for derived in ("SALES_WH_WAREHOUSE", "SALES_WH_LAKE", "SALES_WH_SPARK_DIR"):
+            os.environ.pop(derived, None)  # from the home chosen before, if any
     if landing_dir is not None:
         os.environ["SALES_WH_LANDING"] = str(Path(landing_dir).resolve())
     if plans is not None:

@@ -80,13 +80,29 @@ def prepare_spark() -> None:
                                     f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()}")
 
 
-def spark_table_folders(spark_dir: Path, schemas: tuple[str, ...]) -> dict[tuple[str, str], Path]:
-    """The Parquet folder of every table the local `spark` target built in `schemas`
-    (`<spark_dir>/warehouse/<schema>.db/<table>`, Spark's layout for managed tables)."""
-    found = {}
-    for schema in schemas:
-        folder = spark_dir / "warehouse" / f"{schema}.db"
-        if folder.is_dir():
-            for table in sorted(p for p in folder.iterdir() if p.is_dir()):
-                found[(schema, table.name)] = table
-    return found
+
+RESULTS_ENV = "SALES_WH_LAKE_RESULTS"
+
+
+def announce_lake_results(lake_dir: Path) -> None:
+    """Tell the Spark target which result tables the lake holds (`<lake>/results/<schema>/
+    <table>/`, models_py/engines.py): its macro registers them (dbt cannot list folders)."""
+    found = sorted(f"{p.parent.name}.{p.name}" for p in (lake_dir / "results").glob("*/*")
+                   if p.is_dir() and not p.name.startswith("."))
+    os.environ[RESULTS_ENV] = ",".join(found)
+
+
+def register_results_on_spark(lake_dir: Path, dbt_executable: str, project_dir: Path,
+                              target_path: Path) -> None:
+    """Register the lake's result tables in Spark's catalog now (a dbt run-operation on the
+    spark target), so Spark's readers see this run's payouts, forecasts and scores."""
+    announce_lake_results(lake_dir)
+    done = subprocess.run(
+        [dbt_executable, "run-operation", "register_lake_results", "--target",
+         DBT_TARGETS["spark"], "--project-dir", str(project_dir), "--profiles-dir",
+         str(project_dir), "--target-path", str(target_path), "--quiet"],
+        capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        said = (done.stdout + done.stderr).strip().splitlines()
+        raise RuntimeError("registering the result tables on Spark failed: "
+                           + " | ".join(said[-5:]))

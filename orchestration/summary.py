@@ -42,34 +42,7 @@ def open_when_free(warehouse: Path, seconds: float = 30.0) -> Iterator[duckdb.Du
         conn.close()
 
 
-DBT_SCHEMAS = ("staging", "intermediate", "marts")
-
-
-def spark_table_counts(spark_dir: Path) -> list[TableCount]:
-    """Rows of the tables a Spark build made, read from their Parquet files by DuckDB (no
-    JVM to start for a count)."""
-    from orchestration.spark import spark_table_folders
-
-    counts = []
-    with duckdb.connect() as conn:
-        for (schema, table), folder in spark_table_folders(spark_dir, DBT_SCHEMAS).items():
-            files = sorted(folder.glob("*.parquet"))  # an empty table may have none
-            rows = conn.execute("SELECT count(*) FROM read_parquet(?)",
-                                [[str(f) for f in files]]).fetchall()[0][0] if files else 0
-            counts.append(TableCount(schema, table, int(rows)))
-    return counts
-
-
 def table_counts(warehouse: Path) -> list[TableCount]:
-    """Rows per table; on Spark, dbt's tables are Spark's and the loads' are DuckDB's."""
-    counts = duckdb_table_counts(warehouse)
-    if settings.engine() == "spark":
-        counts = [c for c in counts if c.schema not in DBT_SCHEMAS]
-        counts += spark_table_counts(settings.spark_dir())
-    return counts
-
-
-def duckdb_table_counts(warehouse: Path) -> list[TableCount]:
     if not warehouse.exists():
         return []
     with open_when_free(warehouse) as conn:
@@ -151,10 +124,6 @@ def published_line(result) -> str:
     """Where readers find this build, or which earlier build they still see."""
     from models_py.serving.publish import published_build, published_path
 
-    if settings.engine() == "spark":
-        return (f"  spark          tables in {settings.spark_dir() / 'warehouse'} (its metastore "
-                "beside); the published DuckDB copy, payouts and forecasts come from "
-                "`--engine duckdb` builds")
     try:
         current = published_build(settings.home())
     except duckdb.Error as exc:

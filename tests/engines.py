@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.spark import spark_table_folders
+from models_py.engines import spark_table_folders
 
 DBT_SCHEMAS = ("staging", "intermediate", "marts")
 
@@ -29,7 +29,7 @@ def _same(left: object, right: object) -> bool:
 def compare_engines(warehouse: Path, spark_dir: Path) -> tuple[int, list[str]]:
     """(tables compared, differences): every staging, intermediate and mart table of the
     DuckDB warehouse against the Spark table of the same name."""
-    spark_tables = spark_table_folders(spark_dir, DBT_SCHEMAS)
+    spark_tables = spark_table_folders(spark_dir / "warehouse", DBT_SCHEMAS)
     problems: list[str] = []
     with duckdb.connect() as conn:
         conn.execute(f"ATTACH '{warehouse}' AS wh (READ_ONLY)")
@@ -71,4 +71,29 @@ def compare_engines(warehouse: Path, spark_dir: Path) -> tuple[int, list[str]]:
                         f"{c} = {x!r} on DuckDB, {y!r} on Spark" for c, x, y in differ[:3]))
                     break
         problems += [f"{s}.{t}: built on Spark only" for s, t in spark_tables]
+    return len(tables), problems
+
+
+def compare_results(left: Path, right: Path, schema: str) -> tuple[int, list[str]]:
+    """(tables compared, differences) between two DuckDB warehouses' tables of `schema`
+    (the payouts of a DuckDB build against those computed from a Spark build's marts),
+    leaving out what names a run (run_id, *_at timestamps)."""
+    problems: list[str] = []
+    with duckdb.connect() as conn:
+        conn.execute(f"ATTACH '{left}' AS l (READ_ONLY)")
+        conn.execute(f"ATTACH '{right}' AS r (READ_ONLY)")
+        tables = conn.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = 'l' AND "
+            "schema_name = ? ORDER BY 1", [schema]).fetchall()
+        for (table,) in tables:
+            columns = [c for (c,) in conn.execute(
+                "SELECT column_name FROM duckdb_columns() WHERE database_name = 'l' AND "
+                "schema_name = ? AND table_name = ? ORDER BY column_index",
+                [schema, table]).fetchall() if c != "run_id" and not c.endswith("_at")]
+            names = ", ".join(f'"{c}"' for c in columns)
+            rows = [conn.execute(f"SELECT {names} FROM {db}.{schema}.{table} ORDER BY ALL"
+                                 ).fetchall() for db in ("l", "r")]
+            if rows[0] != rows[1]:
+                problems.append(f"{schema}.{table}: {len(rows[0])} rows on the left, "
+                                f"{len(rows[1])} on the right, not the same")
     return len(tables), problems

@@ -5,12 +5,13 @@ equals the DuckDB build of the same files, table by table and cell by cell."""
 from __future__ import annotations
 
 import importlib.util
+import os
 import shutil
 from decimal import Decimal
 
 import duckdb
 import pytest
-from engines import compare_engines
+from engines import compare_engines, compare_results
 
 from orchestration.spark import java_home
 
@@ -33,6 +34,20 @@ def test_the_small_company_builds_the_same_tables_on_spark_as_on_duckdb(
     compared, problems = compare_engines(built_home / "warehouse.duckdb", home / "spark")
     assert problems == []
     assert compared >= 60  # every staging, intermediate and mart table
+    # The payouts computed from Spark's marts (read through models_py/engines.py) are the
+    # DuckDB build's, line for line.
+    compared, problems = compare_results(built_home / "warehouse.duckdb",
+                                         home / "warehouse.duckdb", "finance")
+    assert (compared, problems) == (8, [])
+    # Readers get the published copy as after any build, with every mart.
+    with duckdb.connect(str(home / "serving" / "warehouse.duckdb"), read_only=True) as conn:
+        [(marts,)] = conn.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = "
+                                  "'marts'").fetchall()
+        [(payouts,)] = conn.execute("SELECT count(*) FROM finance.commission_payouts"
+                                    ).fetchall()
+    assert marts == 27 and payouts > 0
+    # And Spark's own readers see the payouts as Spark tables.
+    assert spark_rows(home, "finance.commission_payouts", monkeypatch) == payouts
     # Spark read the lake: one folder per load the Spark home's ingest made.
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as conn:
         loads = {(f"{s}__{e}", n) for s, e, n in conn.execute(
@@ -41,6 +56,29 @@ def test_the_small_company_builds_the_same_tables_on_spark_as_on_duckdb(
     folders = {(p.parent.name, int(p.name.removeprefix("load_id=")))
                for p in (home / "lake" / "raw").glob("*/load_id=*")}
     assert folders == loads
+
+
+def spark_rows(home, table: str, monkeypatch) -> int:
+    """Rows of a table in the home's Spark catalog, asked of Spark itself."""
+    from pyspark.sql import SparkSession
+
+    from orchestration.spark import prepare_spark
+
+    spark_dir = home / "spark"
+    monkeypatch.setenv("SALES_WH_SPARK_DIR", str(spark_dir))
+    for name in ("JAVA_HOME", "SALES_WH_SPARK_JAVA_OPTIONS"):  # prepare_spark sets them
+        monkeypatch.setenv(name, os.environ.get(name, ""))
+    prepare_spark()
+    session = (SparkSession.builder.master("local[1]").config("spark.ui.enabled", "false")
+               .config("spark.sql.warehouse.dir", str(spark_dir / "warehouse"))
+               .config("spark.hadoop.javax.jdo.option.ConnectionURL",
+                       f"jdbc:derby:;databaseName={spark_dir / 'metastore_db'};create=true")
+               .config("spark.driver.extraJavaOptions", os.environ["SALES_WH_SPARK_JAVA_OPTIONS"])
+               .enableHiveSupport().getOrCreate())
+    try:
+        return session.table(table).count()
+    finally:
+        session.stop()
 
 
 def test_the_comparison_sees_a_cent_and_forgives_rounding_noise(tmp_path):

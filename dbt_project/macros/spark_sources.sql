@@ -5,6 +5,7 @@
     tables and this does nothing. -#}
 {% macro register_lake_sources() -%}
     {%- if execute and target.type == 'spark' -%}
+        {%- do register_lake_results() -%}
         {%- set lake = env_var('SALES_WH_LAKE', '../data/lake') -%}
         {%- set schemas = [] -%}
         {%- for node in graph.sources.values() | sort(attribute='unique_id') -%}
@@ -17,6 +18,28 @@
             {%- do run_query("create table " ~ table ~ " using parquet options (path '"
                 ~ lake ~ "/" ~ node.schema ~ "/" ~ node.identifier
                 ~ "', recursiveFileLookup 'true')") -%}
+        {%- endfor -%}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- What the Python assets wrote (payouts, forecasts, scores: models_py/engines.py), as
+    external tables over `<lake>/results/<schema>/<table>/`, named by SALES_WH_LAKE_RESULTS
+    (`schema.table,...`, set by the orchestration: dbt cannot list folders). Also run alone
+    (`dbt run-operation register_lake_results --target spark`) after those assets. -#}
+{% macro register_lake_results() -%}
+    {%- if execute and target.type == 'spark' -%}
+        {%- set lake = env_var('SALES_WH_LAKE', '../data/lake') -%}
+        {%- set schemas = [] -%}
+        {%- for name in env_var('SALES_WH_LAKE_RESULTS', '').split(',') if name -%}
+            {%- set schema = name.split('.')[0] -%}
+            {%- if schema not in schemas -%}
+                {%- do schemas.append(schema) -%}
+                {%- do run_query('create database if not exists ' ~ schema) -%}
+            {%- endif -%}
+            {%- do run_query('drop table if exists ' ~ name) -%}
+            {%- do run_query("create table " ~ name ~ " using parquet options (path '" ~ lake
+                ~ "/results/" ~ name.replace('.', '/') ~ "')") -%}
         {%- endfor -%}
     {%- endif -%}
 {%- endmacro %}

@@ -58,9 +58,13 @@ def published_path(home: Path) -> Path:
 
 def _copy_tables(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """The BI schemas of the attached `source`, with their comments; rows per table."""
+    # Views too: after a build on Spark, dbt's tables are views over Spark's files
+    # (models_py/engines.py), copied here as tables like any other.
     tables = conn.execute(
         "SELECT schema_name, table_name, comment FROM duckdb_tables() WHERE database_name = "
-        f"'source' AND schema_name IN {BI_SCHEMAS} ORDER BY schema_name, table_name").fetchall()
+        f"'source' AND schema_name IN {BI_SCHEMAS} UNION ALL SELECT schema_name, view_name, "
+        "comment FROM duckdb_views() WHERE database_name = 'source' AND NOT internal AND "
+        f"schema_name IN {BI_SCHEMAS} ORDER BY schema_name, table_name").fetchall()
     column_comments: dict[tuple[str, str], list[tuple[str, str]]] = {}
     for schema, table, column, comment in conn.execute(
             "SELECT schema_name, table_name, column_name, comment FROM duckdb_columns() WHERE "

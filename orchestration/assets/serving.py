@@ -48,7 +48,11 @@ def published_warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResu
                             datetime.fromtimestamp(started, UTC))
     except PublishRefused as refused:
         raise dg.Failure(description=f"not published: {refused}") from refused
+    spark = {}
+    if settings.engine() == "spark":
+        spark = {"written_back_to_spark": _write_back_to_spark()}
     return dg.MaterializeResult(metadata={
+        **spark,
         "tables_and_rows": dg.MetadataValue.md("\n".join(
             ["| table | rows |", "|---|---:|"]
             + [f"| {name} | {rows:,} |" for name, rows in sorted(published.tables.items())])),
@@ -60,3 +64,18 @@ def published_warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResu
         "rows": sum(published.tables.values()),
         "seconds": round(published.seconds, 2),
     })
+
+
+def _write_back_to_spark() -> int:
+    """On Spark, what the Python assets wrote goes back to Spark too: Parquet folders in the
+    lake, registered as Spark tables (models_py/engines.py). Returns the tables written."""
+    from ingest.warehouse import connect
+    from models_py.engines import results_to_lake
+    from orchestration.dbt import dbt_executable, dbt_project
+    from orchestration.spark import register_results_on_spark
+
+    with connect(settings.warehouse_path(), read_only=True) as conn:
+        written = results_to_lake(conn, settings.lake_dir())
+    register_results_on_spark(settings.lake_dir(), dbt_executable(),
+                              dbt_project.project_dir, settings.home() / "dbt_target_spark")
+    return len(written)

@@ -18,7 +18,7 @@ from orchestration.dbt import (
 )
 from orchestration.interrupts import interrupted, stop_if_interrupted
 from orchestration.settings import DBT_FULL_REFRESH_ENV, WAREHOUSE_POOL
-from orchestration.spark import DBT_TARGETS, ENGINE_ENV
+from orchestration.spark import DBT_TARGETS, ENGINE_ENV, announce_lake_results
 
 ensure_manifest()
 
@@ -37,6 +37,20 @@ def dbt_build_args(environ: dict[str, str] | None = None) -> list[str]:
     if environ.get(ENGINE_ENV) == "spark":
         args += ["--target", DBT_TARGETS["spark"]]
     return [*args, *vars_arg(dbt_vars(environ))]
+
+
+def expose_spark_build(context: dg.AssetExecutionContext) -> None:
+    """After dbt on Spark: dbt's schemas in the DuckDB warehouse become views over Spark's
+    tables, for the Python assets, the mart suites and the published copy
+    (models_py/engines.py)."""
+    from ingest.warehouse import connect
+    from models_py.engines import expose_spark_tables
+
+    with connect(settings.warehouse_path()) as conn:
+        exposed = expose_spark_tables(conn, settings.spark_dir() / "warehouse")
+    context.log.info(f"{exposed.views} Spark tables readable from DuckDB"
+                     + (f"; dropped what Spark did not build: {', '.join(exposed.dropped)}"
+                        if exposed.dropped else ""))
 
 
 def sync_lake_for_spark(context: dg.AssetExecutionContext) -> None:
@@ -93,6 +107,7 @@ def warehouse_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource)
     spark = settings.engine() == "spark"
     if spark:
         sync_lake_for_spark(context)
+        announce_lake_results(settings.lake_dir())
     # dbt's artifacts in the home, not the project: its partial-parse cache is only valid for
     # one warehouse path (the profile), so a cache per home is reused build after build
     # instead of a full parse each time (~4 s).
@@ -116,3 +131,5 @@ def warehouse_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource)
             + f" (dbt log: {log})",
             metadata={"failed_nodes": failed, "dbt_log": str(log)},
         )
+    if spark:
+        expose_spark_build(context)

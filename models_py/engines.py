@@ -1,0 +1,98 @@
+"""The tables dbt built, read the same way whichever engine built them (issue 14).
+
+Payouts, forecasts, scores, the Great Expectations mart suites and the published copy read
+`staging.*`, `intermediate.*` and `marts.*` through a DuckDB connection to the warehouse.
+After a build on DuckDB those are dbt's tables. After a build on Spark they are views over
+the Parquet files of Spark's tables (`expose_spark_tables`), so every one of those readers
+works unchanged and reads what Spark built, not an older DuckDB build: they are small
+aggregates, read in seconds. What the Python assets write (`finance`, `forecast`, `scoring`)
+goes back to Spark the same way, as Parquet folders in the lake that Spark registers as
+tables (`results_to_lake`, dbt_project/macros/spark_sources.sql).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from ingest.sql import ident, literal, qualified
+from ingest.warehouse import in_transaction
+
+DBT_SCHEMAS = ("staging", "intermediate", "marts")
+RESULT_SCHEMAS = ("finance", "forecast", "scoring")
+
+
+def spark_table_folders(spark_warehouse: Path,
+                        schemas: tuple[str, ...] = DBT_SCHEMAS) -> dict[tuple[str, str], Path]:
+    """The folder of every table Spark keeps in `schemas`: `<warehouse>/<schema>.db/<table>`,
+    Spark's layout for managed tables (spark.sql.warehouse.dir)."""
+    found = {}
+    for schema in schemas:
+        folder = spark_warehouse / f"{schema}.db"
+        if folder.is_dir():
+            for table in sorted(p for p in folder.iterdir() if p.is_dir()):
+                found[(schema, table.name)] = table
+    return found
+
+
+@dataclass(frozen=True)
+class Exposed:
+    views: int
+    dropped: tuple[str, ...]  # objects of an earlier build that Spark did not build
+
+
+def expose_spark_tables(conn: duckdb.DuckDBPyConnection, spark_warehouse: Path) -> Exposed:
+    """Make dbt's schemas in the DuckDB warehouse views over Spark's tables, in one
+    transaction. A table an earlier DuckDB build left under the same name is replaced, and
+    one Spark did not build is dropped: after this, the warehouse shows Spark's build only."""
+    folders = spark_table_folders(spark_warehouse)
+    existing = conn.execute(
+        "SELECT schema_name, table_name, 'TABLE' FROM duckdb_tables() WHERE schema_name IN "
+        f"{DBT_SCHEMAS} AND database_name = current_database() UNION ALL "
+        "SELECT schema_name, view_name, 'VIEW' FROM duckdb_views() WHERE NOT internal AND "
+        f"schema_name IN {DBT_SCHEMAS} AND database_name = current_database()").fetchall()
+    dropped = []
+    with in_transaction(conn):
+        for schema, name, kind in existing:
+            if kind == "TABLE" or (schema, name) not in folders:
+                conn.execute(f"DROP {kind} {qualified(schema, name)}")
+                if (schema, name) not in folders:
+                    dropped.append(f"{schema}.{name}")
+        for schema in sorted({schema for schema, _ in folders}):
+            conn.execute(f"CREATE SCHEMA IF NOT EXISTS {ident(schema)}")
+        for (schema, name), folder in folders.items():
+            # A glob, read at query time: the view follows Spark's next build of the table.
+            conn.execute(f"CREATE OR REPLACE VIEW {qualified(schema, name)} AS SELECT * FROM "
+                         f"read_parquet({literal(str(folder / '*.parquet'))})")
+    return Exposed(len(folders), tuple(dropped))
+
+
+def results_to_lake(conn: duckdb.DuckDBPyConnection, lake_dir: Path) -> list[str]:
+    """Write every table of the result schemas to `<lake>/results/<schema>/<table>/` as
+    Parquet, for Spark to register; each folder is replaced whole by a rename, so Spark
+    never reads half a table. Returns `schema.table` for each."""
+    tables = conn.execute(
+        "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = "
+        f"current_database() AND schema_name IN {RESULT_SCHEMAS} ORDER BY 1, 2").fetchall()
+    written = []
+    for schema, table in tables:
+        target = lake_dir / "results" / schema / table
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fresh = target.parent / f".tmp-{table}-{uuid.uuid4().hex[:8]}"
+        fresh.mkdir()
+        conn.execute(f"COPY {qualified(schema, table)} TO "
+                     f"{literal(str(fresh / 'part-0.parquet'))} (FORMAT parquet)")
+        old = target.parent / f".tmp-old-{table}-{uuid.uuid4().hex[:8]}"
+        if target.exists():
+            os.replace(target, old)
+        os.replace(fresh, target)
+        shutil.rmtree(old, ignore_errors=True)
+        written.append(f"{schema}.{table}")
+    for leftover in (lake_dir / "results").glob("*/.tmp-*"):
+        shutil.rmtree(leftover, ignore_errors=True)  # from a run killed mid-way
+    return written

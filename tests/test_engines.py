@@ -1,0 +1,64 @@
+"""models_py/engines.py: after a Spark build the DuckDB warehouse reads Spark's tables, and
+the Python assets' tables go back to Spark through the lake."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+
+from models_py.engines import expose_spark_tables, results_to_lake
+
+
+def _spark_table(warehouse: Path, schema: str, table: str, sql: str) -> None:
+    folder = warehouse / f"{schema}.db" / table
+    folder.mkdir(parents=True)
+    (folder / "_SUCCESS").touch()  # Spark's marker file, not data
+    with duckdb.connect() as conn:
+        conn.execute(f"COPY ({sql}) TO '{folder}/part-00000.snappy.parquet' (FORMAT parquet)")
+
+
+def test_dbt_schemas_become_views_of_what_spark_built(tmp_path):
+    spark = tmp_path / "spark" / "warehouse"
+    _spark_table(spark, "marts", "mart_a", "SELECT 1 AS k, 2.50::DECIMAL(18, 2) AS amount")
+    _spark_table(spark, "staging", "stg_b", "SELECT 'x' AS name")
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as conn:
+        # An earlier DuckDB build left a table of the same name and one Spark did not build.
+        conn.execute("CREATE SCHEMA marts")
+        conn.execute("CREATE TABLE marts.mart_a AS SELECT 99 AS k")
+        conn.execute("CREATE TABLE marts.mart_gone AS SELECT 1 AS k")
+        conn.execute("CREATE SCHEMA finance")
+        conn.execute("CREATE TABLE finance.kept AS SELECT 1 AS k")  # not dbt's: untouched
+        exposed = expose_spark_tables(conn, spark)
+        assert (exposed.views, exposed.dropped) == (2, ("marts.mart_gone",))
+        assert conn.execute("SELECT k, amount FROM marts.mart_a").fetchall() == [
+            (1, Decimal("2.50"))]
+        assert conn.execute("SELECT name FROM staging.stg_b").fetchall() == [("x",)]
+        assert conn.execute("SELECT count(*) FROM finance.kept").fetchall() == [(1,)]
+        # The view reads the folder at query time: Spark's next build shows without a call.
+        (spark / "marts.db" / "mart_a" / "part-00000.snappy.parquet").unlink()
+        conn.execute(f"COPY (SELECT 7 AS k, 1.00::DECIMAL(18, 2) AS amount) TO "
+                     f"'{spark}/marts.db/mart_a/part-00001.snappy.parquet' (FORMAT parquet)")
+        assert conn.execute("SELECT k FROM marts.mart_a").fetchall() == [(7,)]
+        assert expose_spark_tables(conn, spark).dropped == ()  # again: nothing to drop
+
+
+def test_results_go_to_the_lake_whole_and_replace_the_last_run(tmp_path):
+    lake = tmp_path / "lake"
+    leftover = lake / "results" / "finance" / ".tmp-commission_payouts-dead"
+    leftover.mkdir(parents=True)  # a run killed mid-way
+    with duckdb.connect() as conn:
+        conn.execute("CREATE SCHEMA finance")
+        conn.execute("CREATE SCHEMA marts")
+        conn.execute("CREATE TABLE finance.commission_payouts AS SELECT 1 AS rep, "
+                     "10.00::DECIMAL(18, 2) AS total")
+        conn.execute("CREATE TABLE marts.not_a_result AS SELECT 1 AS k")
+        assert results_to_lake(conn, lake) == ["finance.commission_payouts"]
+        conn.execute("UPDATE finance.commission_payouts SET total = 12.34")
+        assert results_to_lake(conn, lake) == ["finance.commission_payouts"]
+        folder = lake / "results" / "finance" / "commission_payouts"
+        assert conn.execute(f"SELECT total::VARCHAR FROM read_parquet('{folder}/*.parquet')"
+                            ).fetchall() == [("12.34",)]
+    assert sorted(p.name for p in (lake / "results" / "finance").iterdir()) == [
+        "commission_payouts"]
