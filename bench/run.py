@@ -58,8 +58,10 @@ def row(step: str, scale: str, lines: str, runs: list[tuple[float, int]]) -> flo
     return median
 
 
-def bench_scale(scale: str, runs: int, cli: list[str]) -> dict[str, float]:
-    """Every case at one scale; returns the medians the summary needs."""
+def bench_scale(scale: str, runs: int, cli: list[str], spark: bool = False
+                ) -> dict[str, float]:
+    """Every case at one scale (and a fresh build on Spark too when `spark`); returns the
+    medians the summary needs."""
     work = Path(tempfile.mkdtemp(prefix=f"bench-{scale}-"))
     landing, home = work / "landing", work / "home"
     out: dict[str, float] = {}
@@ -101,6 +103,11 @@ def bench_scale(scale: str, runs: int, cli: list[str]) -> dict[str, float]:
             shutil.copytree(base_home, home)
             delta_runs.append(timed([*cli, "build", "--landing", str(base_landing),
                                      "--home", str(home)])[:2])
+        spark_runs = []
+        for _ in range(runs if spark else 0):  # the same build, dbt on Spark (local mode)
+            shutil.rmtree(home, ignore_errors=True)
+            spark_runs.append(timed([*cli, "build", "--landing", str(landing), "--home",
+                                     str(home), "--engine", "spark"])[:2])
         row(f"ingest order lines (in-process rows/s: median "
             f"{statistics.median(ingest_rates):,.0f})", scale, lines, ingest_runs)
         row("generate", scale, lines, gen_runs)
@@ -110,6 +117,9 @@ def bench_scale(scale: str, runs: int, cli: list[str]) -> dict[str, float]:
         row("build (no new files)", scale, lines, rebuild_runs)
         out["delta"] = row(f"build (1 % new order files: {held_lines:,} lines)", scale, lines,
                            delta_runs)
+        if spark_runs:
+            out["spark"] = row("build on Spark (fresh, `--engine spark`, local[2])", scale,
+                               lines, spark_runs)
         return out
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -121,6 +131,8 @@ def main() -> None:
                       help="comma-separated generator scales, each optionally :runs "
                       "(e.g. 0.002,1,22,200:1)")
     args.add_argument("--runs", type=int, default=3, help="runs per case (default 3)")
+    args.add_argument("--spark-scales", default="",
+                      help="comma-separated scales at which to also build on Spark")
     options = args.parse_args()
     cli = [sys.executable, "-m", "orchestration.cli"]
     print("| step | scale | order lines | median wall s | runs (s) | peak RSS MiB |")
@@ -128,11 +140,15 @@ def main() -> None:
     results = {}
     for item in options.scales.split(","):
         scale, _, runs = item.partition(":")
-        results[scale] = bench_scale(scale, int(runs or options.runs), cli)
+        results[scale] = bench_scale(scale, int(runs or options.runs), cli,
+                                     spark=scale in options.spark_scales.split(","))
     print()
     for scale, found in results.items():
         print(f"scale {scale}: 1 % new files cost {found['delta'] / found['fresh']:.0%} of a "
               "fresh build")
+        if "spark" in found:
+            print(f"scale {scale}: on Spark a fresh build takes {found['spark']:.1f} s, "
+                  f"{found['spark'] / found['fresh']:.1f} x DuckDB's {found['fresh']:.1f} s")
     ordered = sorted(results.values(), key=lambda r: r["lines"])
     if len(ordered) >= 2 and ordered[-1]["lines"] > ordered[0]["lines"]:
         small, big = ordered[0], ordered[-1]

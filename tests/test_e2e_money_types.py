@@ -27,7 +27,11 @@ def declared() -> dict[tuple[str, str], str]:
     for path in (DBT_PROJECT_DIR / "models" / "marts").rglob("_*__models.yml"):
         for model in yaml.safe_load(Path(path).read_text())["models"]:
             for column in model.get("columns", []):
-                types[(model["name"], column["name"])] = column["data_type"].replace(" ", "")
+                # `string`, which DuckDB reads as VARCHAR and Spark as STRING (one contract
+                # for both engines, issue 14).
+                declared_type = column["data_type"].replace(" ", "").lower()
+                types[(model["name"], column["name"])] = (
+                    "varchar" if declared_type == "string" else declared_type)
     return types
 
 
