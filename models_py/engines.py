@@ -40,6 +40,19 @@ def spark_table_folders(spark_warehouse: Path,
     return found
 
 
+def clear_spark_tables(spark_warehouse: Path) -> int:
+    """Remove the files of every table Spark keeps in dbt's schemas, before a build on Spark
+    makes them all again. A build killed mid-way (kill -9) can leave a table's folder without
+    its catalog entry, and Spark then refuses to create the table there
+    (LOCATION_ALREADY_EXISTS); the legacy switch that allows it appends to the old files
+    since Spark 3.4, which would double rows. dbt drops each catalog entry before it creates
+    the table, so entries left without files do no harm. Returns the folders removed."""
+    folders = spark_table_folders(spark_warehouse)
+    for folder in folders.values():
+        shutil.rmtree(folder)
+    return len(folders)
+
+
 @dataclass(frozen=True)
 class Exposed:
     views: int
@@ -70,6 +83,19 @@ def expose_spark_tables(conn: duckdb.DuckDBPyConnection, spark_warehouse: Path) 
             conn.execute(f"CREATE OR REPLACE VIEW {qualified(schema, name)} AS SELECT * FROM "
                          f"read_parquet({literal(str(folder / '*.parquet'))})")
     return Exposed(len(folders), tuple(dropped))
+
+
+def drop_spark_views(conn: duckdb.DuckDBPyConnection) -> int:
+    """Before a build on DuckDB in a home last built on Spark: the views over Spark's tables
+    go (dbt builds no views here, and cannot seed or build a table where a view stands).
+    Returns the views dropped."""
+    views = conn.execute(
+        "SELECT schema_name, view_name FROM duckdb_views() WHERE NOT internal AND "
+        f"schema_name IN {DBT_SCHEMAS} AND database_name = current_database()").fetchall()
+    with in_transaction(conn):
+        for schema, name in views:
+            conn.execute(f"DROP VIEW {qualified(schema, name)}")
+    return len(views)
 
 
 def results_to_lake(conn: duckdb.DuckDBPyConnection, lake_dir: Path) -> list[str]:

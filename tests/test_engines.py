@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from models_py.engines import expose_spark_tables, results_to_lake
+from models_py.engines import drop_spark_views, expose_spark_tables, results_to_lake
 
 
 def _spark_table(warehouse: Path, schema: str, table: str, sql: str) -> None:
@@ -42,6 +42,11 @@ def test_dbt_schemas_become_views_of_what_spark_built(tmp_path):
                      f"'{spark}/marts.db/mart_a/part-00001.snappy.parquet' (FORMAT parquet)")
         assert conn.execute("SELECT k FROM marts.mart_a").fetchall() == [(7,)]
         assert expose_spark_tables(conn, spark).dropped == ()  # again: nothing to drop
+        # Back on DuckDB: the views go, so dbt can build its tables (and seeds) there.
+        assert drop_spark_views(conn) == 2
+        assert conn.execute("SELECT count(*) FROM duckdb_views() WHERE NOT internal"
+                            ).fetchall() == [(0,)]
+        assert conn.execute("SELECT count(*) FROM finance.kept").fetchall() == [(1,)]
 
 
 def test_results_go_to_the_lake_whole_and_replace_the_last_run(tmp_path):
@@ -62,3 +67,18 @@ def test_results_go_to_the_lake_whole_and_replace_the_last_run(tmp_path):
                             ).fetchall() == [("12.34",)]
     assert sorted(p.name for p in (lake / "results" / "finance").iterdir()) == [
         "commission_payouts"]
+
+
+def test_a_spark_build_starts_from_no_table_files_in_dbts_schemas(tmp_path):
+    """A killed Spark build leaves a table's files without its catalog entry, and the next
+    build could not create the table there: every dbt table's files go before a build."""
+    from models_py.engines import clear_spark_tables
+
+    spark = tmp_path / "warehouse"
+    _spark_table(spark, "marts", "mart_a", "SELECT 1 AS k")
+    _spark_table(spark, "staging", "stg_b", "SELECT 1 AS k")
+    (spark / "raw.db").mkdir()  # the sources' schema: external tables, files in the lake
+    (spark / "finance.db" / "kept").mkdir(parents=True)
+    assert clear_spark_tables(spark) == 2
+    assert not any((spark / "marts.db").iterdir()) and not any((spark / "staging.db").iterdir())
+    assert (spark / "finance.db" / "kept").is_dir()

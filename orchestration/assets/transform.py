@@ -53,11 +53,29 @@ def expose_spark_build(context: dg.AssetExecutionContext) -> None:
                         if exposed.dropped else ""))
 
 
+def drop_views_of_a_spark_build(context: dg.AssetExecutionContext) -> None:
+    """Back on DuckDB after a build on Spark: dbt's tables replace the views over Spark's."""
+    from ingest.warehouse import connect
+    from models_py.engines import drop_spark_views
+
+    if not settings.warehouse_path().exists():
+        return
+    with connect(settings.warehouse_path()) as conn:
+        dropped = drop_spark_views(conn)
+    if dropped:
+        context.log.info(f"dropped {dropped} views over a Spark build's tables")
+
+
 def sync_lake_for_spark(context: dg.AssetExecutionContext) -> None:
-    """On Spark, the raw rows reach dbt through the Parquet lake: mirror raw there first."""
+    """On Spark, the raw rows reach dbt through the Parquet lake: mirror raw there first;
+    and the files of Spark's tables go, as every table is made again (models_py/engines.py
+    says why)."""
     from ingest.lake import sync_lake
     from ingest.warehouse import connect
+    from models_py.engines import clear_spark_tables
 
+    cleared = clear_spark_tables(settings.spark_dir() / "warehouse")
+    context.log.info(f"removed the files of {cleared} Spark tables, to be built again")
     with connect(settings.warehouse_path()) as conn:
         synced = sync_lake(conn, settings.lake_dir())
     context.log.info(
@@ -108,6 +126,8 @@ def warehouse_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource)
     if spark:
         sync_lake_for_spark(context)
         announce_lake_results(settings.lake_dir())
+    else:
+        drop_views_of_a_spark_build(context)
     # dbt's artifacts in the home, not the project: its partial-parse cache is only valid for
     # one warehouse path (the profile), so a cache per home is reused build after build
     # instead of a full parse each time (~4 s).
