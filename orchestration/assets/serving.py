@@ -77,5 +77,7 @@ def _write_back_to_spark() -> int:
     with connect(settings.warehouse_path(), read_only=True) as conn:
         written = results_to_lake(conn, settings.lake_dir())
     register_results_on_spark(settings.lake_dir(), dbt_executable(),
-                              dbt_project.project_dir, settings.home() / "dbt_target_spark")
+                              dbt_project.project_dir,
+                              # not the build's folder: its run_results.json is the build's
+                              settings.home() / "dbt_target_spark_operations")
     return len(written)
