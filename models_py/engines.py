@@ -61,9 +61,17 @@ class Exposed:
 
 def expose_spark_tables(conn: duckdb.DuckDBPyConnection, spark_warehouse: Path) -> Exposed:
     """Make dbt's schemas in the DuckDB warehouse views over Spark's tables, in one
-    transaction. A table an earlier DuckDB build left under the same name is replaced, and
-    one Spark did not build is dropped: after this, the warehouse shows Spark's build only."""
+    transaction. A table an earlier DuckDB build left under a name Spark built is replaced,
+    and a view over a table Spark no longer builds is dropped. Other tables stay: the
+    Python assets write some into `marts` (mart_lead_scores), and they go back to Spark with
+    the results (`results_to_lake`). Raises when Spark built nothing here: a wrong folder
+    must not empty the warehouse."""
     folders = spark_table_folders(spark_warehouse)
+    if not folders:
+        raise FileNotFoundError(
+            f"no Spark tables under {spark_warehouse} (<schema>.db/<table>/ folders): is "
+            "SALES_WH_SPARK_DIR the folder the spark target's spark.sql.warehouse.dir names? "
+            "Nothing was changed in the DuckDB warehouse")
     existing = conn.execute(
         "SELECT schema_name, table_name, 'TABLE' FROM duckdb_tables() WHERE schema_name IN "
         f"{DBT_SCHEMAS} AND database_name = current_database() UNION ALL "
@@ -72,10 +80,12 @@ def expose_spark_tables(conn: duckdb.DuckDBPyConnection, spark_warehouse: Path) 
     dropped = []
     with in_transaction(conn):
         for schema, name, kind in existing:
-            if kind == "TABLE" or (schema, name) not in folders:
-                conn.execute(f"DROP {kind} {qualified(schema, name)}")
-                if (schema, name) not in folders:
-                    dropped.append(f"{schema}.{name}")
+            if (schema, name) in folders:
+                if kind == "TABLE":
+                    conn.execute(f"DROP TABLE {qualified(schema, name)}")
+            elif kind == "VIEW":
+                conn.execute(f"DROP VIEW {qualified(schema, name)}")
+                dropped.append(f"{schema}.{name}")
         for schema in sorted({schema for schema, _ in folders}):
             conn.execute(f"CREATE SCHEMA IF NOT EXISTS {ident(schema)}")
         for (schema, name), folder in folders.items():
@@ -99,12 +109,14 @@ def drop_spark_views(conn: duckdb.DuckDBPyConnection) -> int:
 
 
 def results_to_lake(conn: duckdb.DuckDBPyConnection, lake_dir: Path) -> list[str]:
-    """Write every table of the result schemas to `<lake>/results/<schema>/<table>/` as
-    Parquet, for Spark to register; each folder is replaced whole by a rename, so Spark
-    never reads half a table. Returns `schema.table` for each."""
+    """Write every table the Python assets made to `<lake>/results/<schema>/<table>/` as
+    Parquet, for Spark to register: the result schemas' tables, and the tables (not views)
+    in `marts` (mart_lead_scores, mart_lead_funnel_by_score). Each folder is replaced whole
+    by a rename, so Spark never reads half a table. Returns `schema.table` for each."""
     tables = conn.execute(
         "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = "
-        f"current_database() AND schema_name IN {RESULT_SCHEMAS} ORDER BY 1, 2").fetchall()
+        f"current_database() AND (schema_name IN {RESULT_SCHEMAS} OR schema_name = 'marts') "
+        "ORDER BY 1, 2").fetchall()
     written = []
     for schema, table in tables:
         target = lake_dir / "results" / schema / table

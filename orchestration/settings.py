@@ -51,7 +51,10 @@ def exports_dir(area: str = "finance") -> Path:
 def engine() -> str:
     """The engine the dbt project builds on: `duckdb` (default) or `spark`
     ($SALES_WH_ENGINE, set by `sales-wh build --engine`; orchestration/spark.py)."""
-    return os.environ.get("SALES_WH_ENGINE") or "duckdb"
+    chosen = os.environ.get("SALES_WH_ENGINE") or "duckdb"
+    if chosen not in ("duckdb", "spark"):  # a typo must not quietly build on DuckDB
+        raise ValueError(f"SALES_WH_ENGINE={chosen!r}: the engines are duckdb and spark")
+    return chosen
 
 
 def lake_dir() -> Path:

@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from models_py.engines import drop_spark_views, expose_spark_tables, results_to_lake
 
@@ -30,8 +31,11 @@ def test_dbt_schemas_become_views_of_what_spark_built(tmp_path):
         conn.execute("CREATE TABLE marts.mart_gone AS SELECT 1 AS k")
         conn.execute("CREATE SCHEMA finance")
         conn.execute("CREATE TABLE finance.kept AS SELECT 1 AS k")  # not dbt's: untouched
+        conn.execute("CREATE VIEW marts.mart_gone_view AS SELECT 1 AS k")  # an older Spark's
         exposed = expose_spark_tables(conn, spark)
-        assert (exposed.views, exposed.dropped) == (2, ("marts.mart_gone",))
+        assert (exposed.views, exposed.dropped) == (2, ("marts.mart_gone_view",))
+        # A table Spark did not build stays (the lead-score marts are written by Python).
+        assert conn.execute("SELECT k FROM marts.mart_gone").fetchall() == [(1,)]
         assert conn.execute("SELECT k, amount FROM marts.mart_a").fetchall() == [
             (1, Decimal("2.50"))]
         assert conn.execute("SELECT name FROM staging.stg_b").fetchall() == [("x",)]
@@ -44,6 +48,9 @@ def test_dbt_schemas_become_views_of_what_spark_built(tmp_path):
         assert expose_spark_tables(conn, spark).dropped == ()  # again: nothing to drop
         # Back on DuckDB: the views go, so dbt can build its tables (and seeds) there.
         assert drop_spark_views(conn) == 2
+        with pytest.raises(FileNotFoundError, match="Nothing was changed"):
+            expose_spark_tables(conn, tmp_path / "not-spark")
+        assert conn.execute("SELECT count(*) FROM marts.mart_gone").fetchall() == [(1,)]
         assert conn.execute("SELECT count(*) FROM duckdb_views() WHERE NOT internal"
                             ).fetchall() == [(0,)]
         assert conn.execute("SELECT count(*) FROM finance.kept").fetchall() == [(1,)]
@@ -58,10 +65,12 @@ def test_results_go_to_the_lake_whole_and_replace_the_last_run(tmp_path):
         conn.execute("CREATE SCHEMA marts")
         conn.execute("CREATE TABLE finance.commission_payouts AS SELECT 1 AS rep, "
                      "10.00::DECIMAL(18, 2) AS total")
-        conn.execute("CREATE TABLE marts.not_a_result AS SELECT 1 AS k")
-        assert results_to_lake(conn, lake) == ["finance.commission_payouts"]
+        conn.execute("CREATE TABLE marts.mart_lead_scores AS SELECT 1 AS lead")
+        conn.execute("CREATE VIEW marts.mart_from_spark AS SELECT 1 AS k")  # Spark's own
+        written = ["finance.commission_payouts", "marts.mart_lead_scores"]
+        assert results_to_lake(conn, lake) == written
         conn.execute("UPDATE finance.commission_payouts SET total = 12.34")
-        assert results_to_lake(conn, lake) == ["finance.commission_payouts"]
+        assert results_to_lake(conn, lake) == written
         folder = lake / "results" / "finance" / "commission_payouts"
         assert conn.execute(f"SELECT total::VARCHAR FROM read_parquet('{folder}/*.parquet')"
                             ).fetchall() == [("12.34",)]

@@ -27,7 +27,11 @@
 
 {#- Floor division of non-negative wide_integer() operands, exact: DuckDB's `//` on HUGEINT;
     on Spark the remainder taken off first, so the DECIMAL division that follows is exact
-    (Spark's `div` would return a BIGINT, too narrow for ratios scaled by 1e12). -#}
+    (Spark's `div` would return a BIGINT, too narrow for ratios scaled by 1e12). Spark types
+    DECIMAL(38, 0) / DECIMAL(24, 0) as DECIMAL(38, 12): 26 integer digits, so a ratio at scale
+    12 is exact below 1e14 with a denominator below 5e11 (over DECIMAL(38, 0) it would be 20
+    digits, and a ratio of 1e8 or more would overflow to NULL: dbt-spark runs Spark with ANSI
+    mode off). tests/engine/decimal_ratio_is_exact.sql checks both engines. -#}
 {% macro wide_floor_divide(numerator, denominator) -%}
     {{ return(adapter.dispatch('wide_floor_divide')(numerator, denominator)) }}
 {%- endmacro %}
@@ -37,6 +41,6 @@
 {%- endmacro %}
 
 {% macro spark__wide_floor_divide(numerator, denominator) -%}
-    cast((({{ numerator }}) - ({{ numerator }}) % ({{ denominator }})) / ({{ denominator }})
-         as decimal(38, 0))
+    cast((({{ numerator }}) - ({{ numerator }}) % cast({{ denominator }} as decimal(24, 0)))
+         / cast({{ denominator }} as decimal(24, 0)) as decimal(38, 0))
 {%- endmacro %}

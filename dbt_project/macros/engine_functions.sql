@@ -85,3 +85,12 @@
 {% macro spark__elapsed_minutes(start, stop) -%}
     (cast(unix_micros({{ stop }}) - unix_micros({{ start }}) as double) / 60000000)
 {%- endmacro %}
+
+
+{#- Calendar months from one date to another, counting month boundaries (Jan 31 -> Apr 30 is
+    3). Not dbt.datediff('month'): on Spark it is built on months_between, which calls two
+    month-ends a whole month apart, so the same dates gave 4. -#}
+{% macro calendar_months_between(start, stop) -%}
+    cast((year({{ stop }}) - year({{ start }})) * 12 + month({{ stop }}) - month({{ start }})
+         as bigint)
+{%- endmacro %}

@@ -26,7 +26,7 @@ offsets as (
     select
         cohort_sizes.cohort_month,
         months.month_start as activity_month,
-        {{ dbt.datediff('cohort_sizes.cohort_month', 'months.month_start', 'month') }}
+        {{ calendar_months_between('cohort_sizes.cohort_month', 'months.month_start') }}
             as month_offset
     from cohort_sizes
     inner join (select distinct month_start from {{ ref('dim_date') }} where is_past_or_today)

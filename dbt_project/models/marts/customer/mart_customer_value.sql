@@ -89,7 +89,7 @@ measured as (
         cast(coalesce(totals.orders, 0) as integer) as orders,
         cast(coalesce(totals.net_revenue, 0) as decimal(38, 12)) as net_revenue,
         {{ decimal_ratio('totals.net_revenue', 'totals.orders') }} as average_order_value,
-        greatest({{ dbt.datediff('totals.first_order_date', 'as_of.as_of_date', 'month') }}, 0) + 1
+        greatest({{ calendar_months_between('totals.first_order_date', 'as_of.as_of_date') }}, 0) + 1
             as tenure_months,
         {{ dbt.datediff('totals.last_order_date', 'as_of.as_of_date', 'day') }} as recency_days,
         case when totals.margin_is_complete then cast(totals.gross_margin as decimal(38, 12)) end

@@ -45,17 +45,16 @@ stage_by_replay_day as (
 
 replayed as (
     select
-        mapped.* replace (
-            case when changed_later then coalesce(stage_by_replay_day.stage, 'Prospecting')
-                else mapped.stage end as stage,
-            case when changed_later then null else mapped.probability end as probability,
-            case when changed_later then null else mapped.forecast_category end
-                as forecast_category,
-            case when changed_later then null else mapped.lost_reason end as lost_reason,
-            case when not {{ known_by_replay_day('coalesce(updated_date, created_date)') }}
-                then false else mapped.is_deleted end as is_deleted
-        ),
-        changed_later
+        -- (* except and the columns again, not DuckDB's * replace: Spark has no replace)
+        mapped.* except (stage, probability, forecast_category, lost_reason, is_deleted),
+        case when changed_later then coalesce(stage_by_replay_day.stage, 'Prospecting')
+            else mapped.stage end as stage,
+        case when changed_later then null else mapped.probability end as probability,
+        case when changed_later then null else mapped.forecast_category end
+            as forecast_category,
+        case when changed_later then null else mapped.lost_reason end as lost_reason,
+        case when not {{ known_by_replay_day('coalesce(updated_date, created_date)') }}
+            then false else mapped.is_deleted end as is_deleted
     from (
         select
             *,
