@@ -76,8 +76,10 @@ def prepare_spark() -> None:
     os.environ["JAVA_HOME"] = str(java_home())
     spark_dir = Path(os.environ.get(SPARK_DIR_ENV, "spark")).resolve()
     spark_dir.mkdir(parents=True, exist_ok=True)
-    os.environ[JAVA_OPTIONS_ENV] = (f"-Dderby.system.home={spark_dir} "
-                                    f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()}")
+    # Quoted: Spark's launcher splits the options on spaces outside double quotes, and a
+    # home path may hold a space.
+    os.environ[JAVA_OPTIONS_ENV] = (f'"-Dderby.system.home={spark_dir}" '
+                                    f'"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()}"')
 
 
 

@@ -121,3 +121,20 @@ def test_engine_is_an_option_of_build():
     assert parser().parse_args(["build", "--engine", "spark"]).engine == "spark"
     with pytest.raises(SystemExit):
         parser().parse_args(["build", "--engine", "oracle"])
+
+
+def test_the_jvm_options_survive_a_space_in_the_home(monkeypatch, tmp_path):
+    """Spark's launcher splits spark.driver.extraJavaOptions on spaces outside quotes: a home
+    like "/tmp/sp ace" once made Java look for a main class `ace.home.spark`."""
+    import shlex
+
+    from orchestration.spark import JAVA_OPTIONS_ENV, prepare_spark
+
+    spark_dir = tmp_path / "My Data" / "spark"
+    monkeypatch.setenv("SALES_WH_SPARK_DIR", str(spark_dir))
+    monkeypatch.setenv("JAVA_HOME", os.environ.get("JAVA_HOME", ""))
+    monkeypatch.setenv(JAVA_OPTIONS_ENV, "")
+    prepare_spark()
+    options = shlex.split(os.environ[JAVA_OPTIONS_ENV])
+    assert options[0] == f"-Dderby.system.home={spark_dir}"
+    assert len(options) == 2 and options[1].startswith("-Dlog4j2.configurationFile=file:")
