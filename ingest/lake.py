@@ -36,6 +36,7 @@ from pathlib import Path
 
 import duckdb
 
+from ingest.files import fsync_path
 from ingest.sql import literal, qualified
 
 RAW_SCHEMA = "raw"
@@ -187,7 +188,7 @@ def _copy(conn: duckdb.DuckDBPyConnection, query: str, target: Path, extra: str 
     conn.execute(f"COPY ({query}) TO {literal(str(target))} (FORMAT parquet{extra})").fetchall()
     # The rename that publishes the file must not reach the disk before its bytes do: after a
     # power cut a reader would find an empty part file under a final name.
-    _fsync(target)
+    fsync_path(target)
 
 
 def _write_new_load(conn: duckdb.DuckDBPyConnection, folder: Path, table: str,
@@ -195,9 +196,9 @@ def _write_new_load(conn: duckdb.DuckDBPyConnection, folder: Path, table: str,
     temp = folder / f"{TEMP_PREFIX}load_id={load_id}-{secrets.token_hex(4)}"
     temp.mkdir()
     _copy(conn, _load_query(table, load_id), temp / PART_FILE)
-    _fsync(temp)
+    fsync_path(temp)
     temp.rename(folder / f"load_id={load_id}")
-    _fsync(folder)
+    fsync_path(folder)
 
 
 def _rewrite_load(conn: duckdb.DuckDBPyConnection, folder: Path, table: str,
@@ -208,7 +209,7 @@ def _rewrite_load(conn: duckdb.DuckDBPyConnection, folder: Path, table: str,
     temp = final / f"{TEMP_PREFIX}{secrets.token_hex(4)}-{PART_FILE}"
     _copy(conn, _load_query(table, load_id), temp)
     os.replace(temp, final / PART_FILE)
-    _fsync(final)
+    fsync_path(final)
 
 
 def _write_schema(conn: duckdb.DuckDBPyConnection, folder: Path, table: str,
@@ -217,7 +218,7 @@ def _write_schema(conn: duckdb.DuckDBPyConnection, folder: Path, table: str,
     _copy(conn, f"SELECT * FROM {qualified(RAW_SCHEMA, table)} LIMIT 0", temp,
           f", KV_METADATA {{{COLUMNS_KEY}: {literal(fingerprint)}}}")
     os.replace(temp, folder / SCHEMA_FILE)
-    _fsync(folder)
+    fsync_path(folder)
 
 
 def _written_columns(schema_file: Path) -> str | None:
@@ -256,7 +257,7 @@ def _remove_tree(path: Path, parent: Path) -> None:
     # a crash during the delete leaves a temporary, which the next sync removes.
     hidden = parent / f"{TEMP_PREFIX}removed-{path.name}-{secrets.token_hex(4)}"
     path.rename(hidden)
-    _fsync(parent)
+    fsync_path(parent)
     _delete(hidden)
 
 
@@ -271,11 +272,3 @@ def _delete(path: Path) -> None:
         shutil.rmtree(path)
     else:
         path.unlink(missing_ok=True)
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

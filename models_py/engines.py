@@ -12,9 +12,7 @@ tables (`results_to_lake`, dbt_project/macros/spark_sources.sql).
 
 from __future__ import annotations
 
-import os
 import shutil
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +20,7 @@ import duckdb
 
 from ingest.sql import ident, literal, qualified
 from ingest.warehouse import in_transaction
+from models_py.files import atomic_write
 
 DBT_SCHEMAS = ("staging", "intermediate", "marts")
 RESULT_SCHEMAS = ("finance", "forecast", "scoring")
@@ -111,26 +110,26 @@ def drop_spark_views(conn: duckdb.DuckDBPyConnection) -> int:
 def results_to_lake(conn: duckdb.DuckDBPyConnection, lake_dir: Path) -> list[str]:
     """Write every table the Python assets made to `<lake>/results/<schema>/<table>/` as
     Parquet, for Spark to register: the result schemas' tables, and the tables (not views)
-    in `marts` (mart_lead_scores, mart_lead_funnel_by_score). Each folder is replaced whole
-    by a rename, so Spark never reads half a table. Returns `schema.table` for each."""
+    in `marts` (mart_lead_scores, mart_lead_funnel_by_score). Each table is one file,
+    replaced by a rename (models_py/files.py), so Spark reads the old table or the new one,
+    never half of one (the partial file's name starts with ".", which Spark skips). Returns
+    `schema.table` for each."""
     tables = conn.execute(
         "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = "
         f"current_database() AND (schema_name IN {RESULT_SCHEMAS} OR schema_name = 'marts') "
         "ORDER BY 1, 2").fetchall()
-    written = []
     for schema, table in tables:
-        target = lake_dir / "results" / schema / table
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fresh = target.parent / f".tmp-{table}-{uuid.uuid4().hex[:8]}"
-        fresh.mkdir()
-        conn.execute(f"COPY {qualified(schema, table)} TO "
-                     f"{literal(str(fresh / 'part-0.parquet'))} (FORMAT parquet)")
-        old = target.parent / f".tmp-old-{table}-{uuid.uuid4().hex[:8]}"
-        if target.exists():
-            os.replace(target, old)
-        os.replace(fresh, target)
-        shutil.rmtree(old, ignore_errors=True)
-        written.append(f"{schema}.{table}")
-    for leftover in (lake_dir / "results").glob("*/.tmp-*"):
-        shutil.rmtree(leftover, ignore_errors=True)  # from a run killed mid-way
-    return written
+        name = qualified(schema, table)
+
+        def copy(partial: Path, name: str = name) -> None:
+            conn.execute(f"COPY {name} TO {literal(str(partial))} (FORMAT parquet)").fetchall()
+
+        atomic_write(lake_dir / "results" / schema / table / "part-0.parquet", copy)
+    # What a run killed mid-write left (one writer at a time: the warehouse pool).
+    results = lake_dir / "results"
+    for leftover in [*results.glob("*/.*"), *results.glob("*/*/.*")]:
+        if leftover.is_dir():
+            shutil.rmtree(leftover)
+        else:
+            leftover.unlink()
+    return [f"{schema}.{table}" for schema, table in tables]

@@ -28,9 +28,9 @@ def run_from_warehouse_folder() -> None:
 
 def main() -> None:
     run_from_warehouse_folder()
-    if os.environ.get("SALES_WH_ENGINE") == "spark":
-        from orchestration.spark import prepare_spark
+    from orchestration.spark import ENGINE_ENV, prepare_spark  # the standard library only
 
+    if os.environ.get(ENGINE_ENV) == "spark":
         prepare_spark()
     from dbt.cli.main import cli
 

@@ -51,9 +51,11 @@ def exports_dir(area: str = "finance") -> Path:
 def engine() -> str:
     """The engine the dbt project builds on: `duckdb` (default) or `spark`
     ($SALES_WH_ENGINE, set by `sales-wh build --engine`; orchestration/spark.py)."""
-    chosen = os.environ.get("SALES_WH_ENGINE") or "duckdb"
-    if chosen not in ("duckdb", "spark"):  # a typo must not quietly build on DuckDB
-        raise ValueError(f"SALES_WH_ENGINE={chosen!r}: the engines are duckdb and spark")
+    from orchestration.spark import ENGINE_ENV, ENGINES
+
+    chosen = os.environ.get(ENGINE_ENV) or ENGINES[0]
+    if chosen not in ENGINES:  # a typo must not quietly build on DuckDB
+        raise ValueError(f"{ENGINE_ENV}={chosen!r}: the engines are {', '.join(ENGINES)}")
     return chosen
 
 

@@ -93,18 +93,3 @@ def announce_lake_results(lake_dir: Path) -> None:
                    if p.is_dir() and not p.name.startswith("."))
     os.environ[RESULTS_ENV] = ",".join(found)
 
-
-def register_results_on_spark(lake_dir: Path, dbt_executable: str, project_dir: Path,
-                              target_path: Path) -> None:
-    """Register the lake's result tables in Spark's catalog now (a dbt run-operation on the
-    spark target), so Spark's readers see this run's payouts, forecasts and scores."""
-    announce_lake_results(lake_dir)
-    done = subprocess.run(
-        [dbt_executable, "run-operation", "register_lake_results", "--target",
-         DBT_TARGETS["spark"], "--project-dir", str(project_dir), "--profiles-dir",
-         str(project_dir), "--target-path", str(target_path), "--quiet"],
-        capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        said = (done.stdout + done.stderr).strip().splitlines()
-        raise RuntimeError("registering the result tables on Spark failed: "
-                           + " | ".join(said[-5:]))

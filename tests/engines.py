@@ -4,23 +4,18 @@ cell by cell (money and counts exactly, floating-point ratios within 1e-9)."""
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 
-from models_py.engines import spark_table_folders
-
-DBT_SCHEMAS = ("staging", "intermediate", "marts")
+from models_py.engines import DBT_SCHEMAS, spark_table_folders
 
 
 def _same(left: object, right: object) -> bool:
     if isinstance(left, float) and isinstance(right, float):
         return math.isclose(left, right, rel_tol=1e-9, abs_tol=1e-12) or (
             math.isnan(left) and math.isnan(right))
-    if isinstance(right, datetime) and right.tzinfo is not None:
-        right = right.astimezone(UTC).replace(tzinfo=None)  # Spark writes UTC
     if isinstance(left, Decimal) and isinstance(right, Decimal):
         return left == right  # to the last digit, whatever the declared scale
     return left == right

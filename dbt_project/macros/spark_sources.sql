@@ -6,7 +6,7 @@
 {% macro register_lake_sources() -%}
     {%- if execute and target.type == 'spark' -%}
         {%- do register_lake_results() -%}
-        {%- set lake = env_var('SALES_WH_LAKE', '../data/lake') -%}
+        {%- set lake = lake_path() -%}
         {%- set schemas = [] -%}
         {%- for node in graph.sources.values() | sort(attribute='unique_id') -%}
             {%- if node.schema not in schemas -%}
@@ -29,7 +29,7 @@
     (`dbt run-operation register_lake_results --target spark`) after those assets. -#}
 {% macro register_lake_results() -%}
     {%- if execute and target.type == 'spark' -%}
-        {%- set lake = env_var('SALES_WH_LAKE', '../data/lake') -%}
+        {%- set lake = lake_path() -%}
         {%- set schemas = [] -%}
         {%- for name in env_var('SALES_WH_LAKE_RESULTS', '').split(',') if name -%}
             {%- set schema = name.split('.')[0] -%}
@@ -42,4 +42,11 @@
                 ~ "/results/" ~ name.replace('.', '/') ~ "')") -%}
         {%- endfor -%}
     {%- endif -%}
+{%- endmacro %}
+
+
+{#- The lake's folder: $SALES_WH_LAKE, which `sales-wh` sets from the home (a dbt run by hand
+    from the project uses the default home's). -#}
+{% macro lake_path() -%}
+    {{ return(env_var('SALES_WH_LAKE', '../data/lake')) }}
 {%- endmacro %}

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import duckdb
 
+from ingest.files import fsync_path
 from ingest.sql import ident, literal, qualified
 from models_py.serving.pii import contact_details
 
@@ -185,7 +186,7 @@ def publish(warehouse: Path, home: Path, build_id: str, built_at: datetime) -> P
             part.unlink(missing_ok=True)
         raise
     conn.close()
-    _fsync(partial)
+    fsync_path(partial)
     os.replace(partial, published_path(home))
     for part, final in parquet_parts:
         os.replace(part, final)
@@ -207,14 +208,6 @@ def _preview(conn: duckdb.DuckDBPyConnection) -> str:
                      f"{'' if attainment is None else f'{attainment:.0%}'} | "
                      f"{'' if win_rate is None else f'{win_rate:.0%}'} |")
     return "\n".join(lines)
-
-
-def _fsync(path: Path) -> None:
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 def _drop_stale_parquet(parquet_dir: Path, current: set[Path]) -> None:

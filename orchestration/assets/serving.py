@@ -71,13 +71,15 @@ def _write_back_to_spark() -> int:
     lake, registered as Spark tables (models_py/engines.py). Returns the tables written."""
     from ingest.warehouse import connect
     from models_py.engines import results_to_lake
-    from orchestration.dbt import dbt_executable, dbt_project
-    from orchestration.spark import register_results_on_spark
+    from orchestration.dbt import DbtCli, dbt_executable, dbt_project
+    from orchestration.spark import DBT_TARGETS, announce_lake_results
 
     with connect(settings.warehouse_path(), read_only=True) as conn:
         written = results_to_lake(conn, settings.lake_dir())
-    register_results_on_spark(settings.lake_dir(), dbt_executable(),
-                              dbt_project.project_dir,
-                              # not the build's folder: its run_results.json is the build's
-                              settings.home() / "dbt_target_spark_operations")
+    announce_lake_results(settings.lake_dir())
+    DbtCli(project_dir=dbt_project, dbt_executable=dbt_executable()).cli(
+        ["run-operation", "register_lake_results", "--target", DBT_TARGETS["spark"]],
+        # not the build's folder: its run_results.json is the build's
+        target_path=settings.home() / "dbt_target_spark_operations", raise_on_error=True,
+    ).wait()
     return len(written)

@@ -3,26 +3,22 @@
 -- NULL on Spark once). Returns the cases that differ; none on either engine.
 {{ config(tags=['engine']) }}
 
+{%- set cases = [
+    ('a third', '1', '3', "'0.333333333333'"),
+    ('two thirds, rounded up', '2', '3', "'0.666666666667'"),
+    ('negative', '-10', '3', "'-3.333333333333'"),
+    ('a billion', '3000000000', '3', "'1000000000.000000000000'"),
+    ('a large sum over a count', '98765432109.87', '7', "'14109347444.267142857143'"),
+    ('nothing to divide by', '5', '0', 'null'),
+] %}
+
 with cases as (
-    select 'a third' as name, {{ decimal_ratio('cast(1 as decimal(18, 2))', '3') }} as got,
-        cast('0.333333333333' as decimal(38, 12)) as expected
-    union all
-    select 'two thirds, rounded up',
-        {{ decimal_ratio('cast(2 as decimal(18, 2))', '3') }},
-        cast('0.666666666667' as decimal(38, 12))
-    union all
-    select 'negative', {{ decimal_ratio('cast(-10 as decimal(18, 2))', '3') }},
-        cast('-3.333333333333' as decimal(38, 12))
-    union all
-    select 'a billion', {{ decimal_ratio('cast(3000000000 as decimal(18, 2))', '3') }},
-        cast('1000000000.000000000000' as decimal(38, 12))
-    union all
-    select 'a large sum over a count',
-        {{ decimal_ratio('cast(98765432109.87 as decimal(18, 2))', '7') }},
-        cast('14109347444.267142857143' as decimal(38, 12))
-    union all
-    select 'nothing to divide by', {{ decimal_ratio('cast(5 as decimal(18, 2))', '0') }},
-        cast(null as decimal(38, 12))
+    {% for name, numerator, denominator, expected in cases -%}
+    select '{{ name }}' as name,
+        {{ decimal_ratio('cast(' ~ numerator ~ ' as decimal(18, 2))', denominator) }} as got,
+        cast({{ expected }} as decimal(38, 12)) as expected
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 )
 
 select name, got, expected
